@@ -1,0 +1,55 @@
+# Tilly's two commands are `make demo` and `make test`; both set up what they need first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+EXT    := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+CYTHON_SOURCES := shared/pricing/request.py shared/pricing/kernel.py
+COMPILED := $(CYTHON_SOURCES:.py=$(EXT))
+
+.PHONY: setup system-packages build test lint demo bench clean
+
+setup: $(VENV)/.installed build
+
+# Debian / Raspberry Pi OS packages the build needs; installed with apt only when missing.
+system-packages:
+	@missing=""; \
+	command -v cc >/dev/null 2>&1 || missing="$$missing build-essential"; \
+	$(PYTHON) -c "import venv, ensurepip" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	$(PYTHON) -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
+	  || missing="$$missing python3-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml setup.py | system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[till,hub,dev]'
+	touch $@
+
+# The compiled pricing engine, built in place so the source tree is importable as is.
+build: $(COMPILED)
+
+$(COMPILED) &: $(CYTHON_SOURCES) setup.py $(VENV)/.installed
+	$(PY) setup.py --quiet build_ext --inplace
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+test: setup lint
+	$(PY) -m pytest
+
+demo: setup
+	@echo "Tilly demo: at this stage the demo prices a sample basket with the compiled engine."
+	@echo "Request: docs/examples/basket.json"
+	$(PY) -m shared.pricing --pretty < docs/examples/basket.json
+
+bench: setup
+	$(PY) bench/pricing.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache bench/out tests/artifacts
+	find . -name '__pycache__' -prune -exec rm -rf {} +
+	rm -f shared/pricing/*.so shared/pricing/*.c

@@ -1,0 +1,1 @@
+"""Till hardware: one interface per device, one backend per file, simulated backends."""

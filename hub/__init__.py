@@ -1,0 +1,1 @@
+"""The hub: admin app, MQTT ingest, CRM, inventory, catalog, fleet and reports."""
