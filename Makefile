@@ -29,11 +29,13 @@ $(VENV)/.installed: pyproject.toml setup.py | system-packages
 	$(PY) -m pip install --quiet -e '.[till,hub,dev]'
 	touch $@
 
-# The compiled pricing engine, built in place so the source tree is importable as is.
+# The compiled pricing engine. An editable install builds it in place, with the pinned
+# build requirements of pyproject.toml (not whatever setuptools the venv came with).
 build: $(COMPILED)
 
 $(COMPILED) &: $(CYTHON_SOURCES) setup.py $(VENV)/.installed
-	$(PY) setup.py --quiet build_ext --inplace
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(COMPILED)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
