@@ -92,8 +92,8 @@ def _reward_selector(draw, own):
     promotion has no selector of that kind, so "defaulting to the promotion's own selector"
     has one reading."""
     reward = {}
-    for own_key, key, pool, size in (("skus", "reward_skus", SKUS, 3), ("tags", "reward_tags",
-                                                                        TAGS, 2)):
+    kinds = (("skus", "reward_skus", SKUS, 3), ("tags", "reward_tags", TAGS, 2))
+    for own_key, key, pool, size in kinds:
         if own_key in own or draw(st.booleans()):
             reward[key] = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=size,
                                         unique=True))

@@ -125,7 +125,7 @@ def test_random_fields_are_refused_cleanly(request):
     check_both(request)
 
 
-@settings(max_examples=500, **RELAXED)
+@settings(max_examples=1200, **RELAXED)
 @given(mutated_requests())
 def test_mutated_requests_are_refused_cleanly(request):
     """Valid requests with random edits: PricingError or a result, same in both engines."""
@@ -327,10 +327,16 @@ def test_bad_field_is_named(case):
 @pytest.mark.parametrize("request_", [None, [], "request", 42, 1.5, True],
                          ids=["null", "array", "string", "int", "float", "bool"])
 def test_request_must_be_an_object(request_):
-    """A request that is not a JSON object is a PricingError (a batch may contain one)."""
+    """A request that is not a JSON object is a PricingError (a batch may contain one); so
+    is such a config for Engine, or such a basket for engine.price."""
     for module in (compiled, pure):
         with pytest.raises(PricingError):
             module.price_basket(request_)
+        with pytest.raises(PricingError):
+            module.Engine(request_)
+        engine = module.Engine(base_request())
+        with pytest.raises(PricingError):
+            engine.price(request_)
 
 
 def plain_lines(count):
@@ -371,7 +377,8 @@ def test_valid_percents_are_accepted(value):
 
 def test_valid_edge_values_are_accepted():
     """Boundary values the contract allows: qty 9999, weight_g 10^6 and 1, price 0, an empty
-    rate list, customer null or absent, cash_increment 1."""
+    rate list, customer null or absent, cash_increment 1 or huge, line numbers 0 and
+    negative (`line` is any unique int)."""
     request = base_request()
     request["lines"][0]["qty"] = 9999
     request["lines"][0]["unit_price"] = 0
@@ -386,3 +393,9 @@ def test_valid_edge_values_are_accepted():
     del request["rounding"]
     del request["cash_increment"]
     assert outcome(compiled.price_basket, request)[0] == "ok"
+    request["lines"][0]["line"], request["lines"][1]["line"] = 0, -7
+    request["cash_increment"] = 10**12
+    for module in (compiled, pure):
+        result = module.price_basket(request)
+        assert [line["line"] for line in result["lines"]] == [0, -7]
+        assert result["cash_total"] == 0

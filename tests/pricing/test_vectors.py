@@ -75,6 +75,30 @@ def test_error_messages_agree(vector):
     assert messages[0] == messages[1]
 
 
+SPEC_EXAMPLE_REQUEST = {
+    "tax_mode": "exclusive", "tax_rounding": "line", "cash_increment": 5,
+    "tax_classes": {"std": [{"id": "state", "rate": "6.25"}]},
+    "lines": [{"line": 1, "sku": "A", "unit_price": 179, "tax_class": "std", "qty": 3}],
+    "promotions": [{"id": "P2", "type": "mix_match", "skus": ["A"], "qty": 3, "price": 500}],
+}
+SPEC_EXAMPLE_RESULT = {
+    "lines": [{"line": 1, "sku": "A", "qty": 3, "weight_g": None, "unit_price": 179,
+               "base": 537, "discounts": [{"promotion": "P2", "amount": 37}],
+               "net": 500, "taxes": [{"id": "state", "amount": 31}]}],
+    "subtotal": 537, "item_discount": 37, "basket_discount": 0, "basket_promotion": None,
+    "applied": [{"promotion": "P2", "times": 1, "discount": 37}],
+    "taxes": [{"id": "state", "amount": 31}], "tax_total": 31,
+    "total": 531, "cash_total": 530, "optimal": True,
+}
+
+
+@impls
+def test_spec_result_example(impl):
+    """The worked example of the spec's Result section (3 x A at 179, 3 for 500, 6.25%, cash
+    to 0.05), with rounding and customer left to their defaults."""
+    assert IMPLEMENTATIONS[impl].price_basket(SPEC_EXAMPLE_REQUEST) == SPEC_EXAMPLE_RESULT
+
+
 def test_pricing_error_is_shared():
     """One PricingError class for both forms, so callers can catch either."""
     assert compiled.PricingError is pure.PricingError is PricingError

@@ -3,8 +3,9 @@
 The compiled engine runs in C: a request that sends it into an endless search cannot be
 interrupted by signals or by hypothesis' deadline, and the run would hang. `guarded()`
 saves the request being priced to tests/artifacts/pricing-request-in-progress.json and
-arms faulthandler: if one call takes longer than LIMIT_SECONDS, the Python tracebacks go to
-tests/artifacts/pricing-hang-traceback.txt and the test process exits with status 1.
+arms faulthandler: if one call takes longer than LIMIT_SECONDS, the Python tracebacks are
+written (to the terminal when conftest.py could reach it, else to
+tests/artifacts/pricing-hang-traceback.txt) and the test process exits with status 1.
 After such an abort, the request that hung is in the JSON file.
 """
 import faulthandler
@@ -16,17 +17,23 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 REQUEST_FILE = ARTIFACTS / "pricing-request-in-progress.json"
 TRACEBACK_FILE = ARTIFACTS / "pricing-hang-traceback.txt"
 
-_traceback_file = None
+_report = None  # a file object faulthandler writes to
+
+
+def report_to(file):
+    """Send hang reports to `file` (an open file object) instead of the artifact file."""
+    global _report
+    _report = file
 
 
 def guarded(price, request):
     """price(request), aborting the whole run (with the request saved) if it hangs."""
-    global _traceback_file
-    if _traceback_file is None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        _traceback_file = open(TRACEBACK_FILE, "w")  # noqa: SIM115 - kept open for faulthandler
+    global _report
+    ARTIFACTS.mkdir(exist_ok=True)
+    if _report is None:
+        _report = open(TRACEBACK_FILE, "w")  # noqa: SIM115 - kept open for faulthandler
     REQUEST_FILE.write_text(json.dumps(request, default=repr), encoding="utf-8")
-    faulthandler.dump_traceback_later(LIMIT_SECONDS, exit=True, file=_traceback_file)
+    faulthandler.dump_traceback_later(LIMIT_SECONDS, exit=True, file=_report)
     try:
         return price(request)
     finally:
