@@ -17,7 +17,7 @@ import json  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
 
-from bench.workload import generate  # noqa: E402
+from bench.workload import generate, store_wide  # noqa: E402
 from shared import pricing  # noqa: E402
 from shared.pricing import pure  # noqa: E402
 
@@ -65,6 +65,31 @@ def summary(times_ns):
             "mean_us": round(sum(times_ns) / len(times_ns) / 1000, 1)}
 
 
+def floor_ns(jobs, repeat):
+    """Compiled time of the same baskets with no promotions: validation, per-line work and
+    the result document, which any compiled core pays. Bounds the achievable speedup."""
+    engines = {}
+    total = 0
+    for _, _, basket, config in jobs:
+        key = json.dumps(config, sort_keys=True)
+        if key not in engines:
+            engines[key] = pricing.Engine({**config, "promotions": []})
+        total += timed(engines[key], basket, repeat)[0]
+    return total
+
+
+def worst_cases(repeat):
+    """Hostile baskets (bench/workload.py store_wide): time of the compiled engine."""
+    lines = []
+    for count, qty in ((20, 2), (100, 4), (1000, 1)):
+        request = store_wide(count, qty)
+        config, basket = split(request)
+        elapsed, result = timed(pricing.Engine(config), basket, repeat)
+        lines.append(f"worst case: store_wide({count} lines x {qty}): {elapsed / 1e6:.1f} ms, "
+                     f"optimal {str(result['optimal']).lower()}")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", type=Path, help="JSON array of requests to measure")
@@ -94,10 +119,10 @@ def main():
                 engines[key] = pricing.Engine(config), pure.Engine(config)
             except pricing.PricingError as exc:
                 sys.exit(f"basket {number}: store configuration refused: {exc}")
-        jobs.append((number, engines[key], basket))
+        jobs.append((number, engines[key], basket, config))
 
     compiled_ns, pure_ns, optimal = [], [], 0
-    for number, (compiled_engine, pure_engine), basket in jobs:
+    for number, (compiled_engine, pure_engine), basket, _ in jobs:
         try:
             compiled_time, compiled_result = timed(compiled_engine, basket, args.repeat)
             pure_time, pure_result = timed(pure_engine, basket, args.repeat)
@@ -111,12 +136,14 @@ def main():
 
     compiled, interpreted = summary(compiled_ns), summary(pure_ns)
     speedup = sum(pure_ns) / sum(compiled_ns)
+    ceiling = sum(pure_ns) / floor_ns(jobs, args.repeat)
     report = {
         "workload": {"source": source, "repeat": args.repeat,
                      **describe(requests, len(engines))},
         "compiled": compiled,
         "pure": interpreted,
         "speedup": round(speedup, 1),
+        "speedup_ceiling": round(ceiling, 1),
         "optimal": {"count": optimal, "baskets": len(jobs)},
         "targets": {
             "speedup >= 30x": speedup >= 30,
@@ -134,9 +161,11 @@ def main():
         *(f"{name}: p50 {s['p50_us']} µs, p99 {s['p99_us']} µs, mean {s['mean_us']} µs "
           "per basket" for name, s in (("compiled", compiled), ("pure", interpreted))),
         f"speedup (pure / compiled, total time): {speedup:.1f}x",
+        f"speedup ceiling (pure / compiled with no promotions): {ceiling:.1f}x",
         f"optimal: {optimal}/{len(jobs)} ({100 * optimal / len(jobs):.1f}%)",
         *(f"target {name}: {'PASS' if ok else 'FAIL'}" for name, ok in report["targets"].items()),
     ]
+    lines += worst_cases(args.repeat)
     report["lines"] = lines
     print("\n".join(lines))
     OUT.parent.mkdir(parents=True, exist_ok=True)

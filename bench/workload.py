@@ -165,6 +165,24 @@ def generate(seed: int, baskets: int) -> list[dict]:
     return [{**rng.choice(stores), **_basket(rng, items, promoted)} for _ in range(baskets)]
 
 
+def store_wide(lines, qty):
+    """A hostile basket: distinct SKUs all under one tag and three overlapping multi-unit
+    promotions, so every unit lands in one component too big to search to the end."""
+    return {
+        "tax_mode": "exclusive", "tax_rounding": "line",
+        "tax_classes": {"t": [{"id": "x", "rate": "5"}]},
+        "lines": [{"line": n, "sku": f"S{n}", "unit_price": 100 + 7 * n, "tax_class": "t",
+                   "qty": qty, "tags": ["all"]} for n in range(lines)],
+        "promotions": [
+            {"id": "M3", "type": "mix_match", "tags": ["all"], "qty": 3, "price": 300},
+            {"id": "M2", "type": "mix_match", "tags": ["all"], "qty": 2, "price": 250},
+            {"id": "B", "type": "buy_x_get_y", "tags": ["all"], "buy": 2, "get": 1,
+             "percent": "100"},
+            {"id": "P", "type": "percent_off", "tags": ["all"], "percent": "10"},
+        ],
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
