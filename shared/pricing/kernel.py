@@ -555,14 +555,22 @@ class Engine:
 
     config: object
     promotions: list
+    promo_ids: list
     percents: list
+    class_dens: list
     half_even: cython.bint
     _active_cache: dict
 
     def __init__(self, config):
         self.config = rq.StoreConfig(config)
         self.promotions = self.config.promotions
+        self.promo_ids = [promo.id for promo in self.promotions]
         self.percents = [promo.percent for promo in self.promotions]
+        # Tax of rate r on amount a is a * r / den: den is 100% (exclusive) or 100% + the
+        # class's rates (inclusive), in the same 1/10,000 % units as r.
+        inclusive = self.config.tax_mode == 1
+        self.class_dens = [_PERCENT_FULL + (rate_sum if inclusive else 0)
+                           for rate_sum in self.config.class_rate_sum]
         self.half_even = self.config.half_even
         self._active_cache = {}
 
@@ -717,7 +725,8 @@ class Engine:
         inclusive = cfg.tax_mode == 1
         per_line = cfg.tax_rounding == 0
         class_rates = cfg.class_rates
-        class_sum = cfg.class_rate_sum
+        class_dens = self.class_dens
+        promo_ids = self.promo_ids
         tax_totals = {}
         class_nets = {}
         out_lines = []
@@ -726,7 +735,7 @@ class Engine:
             net = amounts[pos]
             line_taxes = []
             if per_line:
-                den = _PERCENT_FULL + class_sum[klass] if inclusive else _PERCENT_FULL
+                den = class_dens[klass]
                 for rate_id, rate in class_rates[klass]:
                     tax = _round_ratio(net, rate, den, half_even)
                     line_taxes.append({"id": rate_id, "amount": tax})
@@ -737,13 +746,12 @@ class Engine:
             out_lines.append({
                 "line": number, "sku": sku, "qty": qty or None, "weight_g": weight or None,
                 "unit_price": prices[pos], "base": bases[pos],
-                "discounts": [{"promotion": self.promotions[index].id,
-                               "amount": line_discounts[index]}
+                "discounts": [{"promotion": promo_ids[index], "amount": line_discounts[index]}
                               for index in sorted(line_discounts)] if line_discounts else [],
                 "net": net, "taxes": line_taxes,
             })
         for klass in sorted(class_nets):
-            den = _PERCENT_FULL + class_sum[klass] if inclusive else _PERCENT_FULL
+            den = class_dens[klass]
             for rate_id, rate in class_rates[klass]:
                 tax = _round_ratio(class_nets[klass], rate, den, half_even)
                 tax_totals[rate_id] = tax_totals.get(rate_id, 0) + tax
@@ -759,8 +767,8 @@ class Engine:
             "subtotal": subtotal,
             "item_discount": item_discount,
             "basket_discount": basket_amount,
-            "basket_promotion": self.promotions[basket_index].id if basket_index >= 0 else None,
-            "applied": [{"promotion": self.promotions[index].id, "times": applied[index][0],
+            "basket_promotion": promo_ids[basket_index] if basket_index >= 0 else None,
+            "applied": [{"promotion": promo_ids[index], "times": applied[index][0],
                          "discount": applied[index][1]} for index in sorted(applied)],
             "taxes": [{"id": rate_id, "amount": tax_totals[rate_id]}
                       for rate_id in sorted(tax_totals)],

@@ -280,37 +280,51 @@ def read_basket(basket, config: StoreConfig):
 
 
 @cython.cfunc
+def _line_int(value, index: cython.Py_ssize_t, name: str, low, high):
+    """A line's integer field; the error path is only spelled out when it fails."""
+    if type(value) is not int or value < low or value > high:
+        _int(value, f"lines[{index}].{name}", low, high)
+    return value
+
+
+@cython.cfunc
 def _read_line(raw, index: cython.Py_ssize_t, class_index: dict, numbers: set) -> tuple:
-    where = f"lines[{index}]"
     if type(raw) is not dict:
-        _fail(where, "an object", raw)
+        _fail(f"lines[{index}]", "an object", raw)
     line: dict = raw
     number = line.get("line")
     if type(number) is not int:
-        _fail(where + ".line", "an integer", number)
+        _fail(f"lines[{index}].line", "an integer", number)
     if number in numbers:
-        raise PricingError(f"{where}.line: duplicate line number {number}")
+        raise PricingError(f"lines[{index}].line: duplicate line number {number}")
     numbers.add(number)
     sku = line.get("sku")
     if type(sku) is not str:
-        _fail(where + ".sku", "a string", sku)
-    unit_price = _int(line.get("unit_price"), where + ".unit_price", 0, MAX_AMOUNT)
+        _fail(f"lines[{index}].sku", "a string", sku)
+    unit_price = _line_int(line.get("unit_price"), index, "unit_price", 0, MAX_AMOUNT)
     tax_class = line.get("tax_class")
     klass = class_index.get(tax_class) if type(tax_class) is str else None
     if klass is None:
-        _fail(where + ".tax_class", "one of the request's tax_classes", tax_class)
+        _fail(f"lines[{index}].tax_class", "one of the request's tax_classes", tax_class)
     qty, weight = line.get("qty"), line.get("weight_g")
     if (qty is None) == (weight is None):
-        raise PricingError(f"{where}: exactly one of qty and weight_g is required")
+        raise PricingError(f"lines[{index}]: exactly one of qty and weight_g is required")
     if qty is not None:
-        qty = _int(qty, where + ".qty", 1, MAX_QTY)
+        qty = _line_int(qty, index, "qty", 1, MAX_QTY)
         weight = 0
     else:
-        weight = _int(weight, where + ".weight_g", 1, MAX_WEIGHT_G)
+        weight = _line_int(weight, index, "weight_g", 1, MAX_WEIGHT_G)
         qty = 0
     member_price = line.get("member_price")
-    member_price = -1 if member_price is None else _int(member_price, where + ".member_price",
-                                                        0, MAX_AMOUNT)
+    if member_price is None:
+        member_price = -1
+    else:
+        member_price = _line_int(member_price, index, "member_price", 0, MAX_AMOUNT)
     tags = line.get("tags")
-    tags = () if tags is None else _str_list(tags, where + ".tags")
+    if tags is None:
+        tags = ()
+    elif type(tags) is list and all(type(tag) is str for tag in tags):
+        tags = tuple(tags)
+    else:
+        tags = _str_list(tags, f"lines[{index}].tags")
     return (number, sku, unit_price, klass, qty, weight, member_price, tags)
