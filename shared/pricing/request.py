@@ -145,11 +145,7 @@ class StoreConfig:
             parsed = []
             for index, rate in enumerate(rates):
                 where = f"{field}[{index}]"
-                rate = _obj(rate, where)
-                rate_id = _str(_required(rate, "id", where + "."), where + ".id")
-                if rate_id in seen:
-                    raise PricingError(f"{where}.id: duplicate rate id {rate_id!r} in one class")
-                seen.add(rate_id)
+                rate, rate_id = _with_new_id(rate, where, seen, "rate")
                 parsed.append((rate_id, parse_percent(_required(rate, "rate", where + "."),
                                                       where + ".rate")))
             self.class_index[name] = len(self.class_rates)
@@ -157,15 +153,13 @@ class StoreConfig:
             self.class_rate_sum.append(sum(p for _, p in parsed))
 
     def _read_promotions(self, promotions: list):
-        seen = {}
+        seen = set()
+        read = []
         for index, promo in enumerate(promotions):
             where = f"promotions[{index}]"
-            promo = _obj(promo, where)
-            promo_id = _str(_required(promo, "id", where + "."), where + ".id")
-            if promo_id in seen:
-                raise PricingError(f"{where}.id: duplicate promotion id {promo_id!r}")
-            seen[promo_id] = Promotion(promo, where)
-        self.promotions = [seen[key] for key in sorted(seen)]
+            promo, promo_id = _with_new_id(promo, where, seen, "promotion")
+            read.append((promo_id, Promotion(promo, where)))
+        self.promotions = [promo for _, promo in sorted(read, key=lambda pair: pair[0])]
         self.main_by_sku, self.main_by_tag = {}, {}
         self.reward_by_sku, self.reward_by_tag = {}, {}
         self.percent_mask = self.multi_mask = self.bxgy_mask = 0
@@ -192,6 +186,16 @@ class StoreConfig:
                                                       or promo.coupon in coupons):
                 mask |= 1 << index
         return mask
+
+
+def _with_new_id(item, where: str, seen: set, what: str):
+    """An object whose string ``id`` is new in its list; returns (object, id)."""
+    item = _obj(item, where)
+    item_id = _str(_required(item, "id", where + "."), where + ".id")
+    if item_id in seen:
+        raise PricingError(f"{where}.id: duplicate {what} id {item_id!r}")
+    seen.add(item_id)
+    return item, item_id
 
 
 def _index_selector(index: dict, keys: tuple, bit: int):
