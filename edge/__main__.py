@@ -1,0 +1,36 @@
+"""Run a till: ``python -m edge [--config till.toml] [--port N] [--data-dir DIR]``."""
+import argparse
+import sys
+
+from waitress import serve
+
+from .app import create_app
+from .catalog import CatalogError
+from .config import ConfigError, load_config
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m edge", description=__doc__)
+    parser.add_argument("--config", help="TOML configuration file (default: a simulated till)")
+    parser.add_argument("--id", help="till id, e.g. T01")
+    parser.add_argument("--host", help="address to listen on")
+    parser.add_argument("--port", type=int, help="port to listen on")
+    parser.add_argument("--data-dir", help="where the journal and receipts are kept")
+    parser.add_argument("--store-file", help="store file (catalog, staff, pricing set-up)")
+    args = parser.parse_args(argv)
+    till = {key: value for key, value in (("id", args.id), ("host", args.host),
+                                          ("port", args.port), ("data_dir", args.data_dir),
+                                          ("store_file", args.store_file)) if value is not None}
+    try:
+        config = load_config(args.config, {"till": till})
+        app = create_app(config)
+    except (ConfigError, CatalogError) as exc:
+        sys.exit(f"till: {exc}")
+    host, port = config["till"]["host"], config["till"]["port"]
+    print(f"Till {config['till']['id']} at http://{host}:{port}/ "
+          f"(journal in {config['till']['data_dir']})", flush=True)
+    serve(app, host=host, port=port, threads=8, ident="tilly-till")
+
+
+if __name__ == "__main__":
+    main()

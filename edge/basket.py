@@ -1,0 +1,89 @@
+"""A sale as the pricing engine sees it, and the priced basket as screens and receipts show it.
+
+Every change to a sale re-prices the whole basket (best deal, taxes, totals); this module
+turns journal rows into the engine's request and the engine's result into one view.
+"""
+from shared.barcodes import receipt_code
+
+from .models import iso
+
+
+def sale_ref(sale):
+    """The sale number people read: till and sequence."""
+    return f"{sale.till}-{sale.seq:06d}"
+
+
+def engine_basket(sale, lines, member):
+    """The engine's basket for the sale's live (not voided) lines."""
+    request_lines = []
+    for line in lines:
+        if line.voided:
+            continue
+        entry = {"line": line.position, "sku": line.sku, "tax_class": line.tax_class,
+                 "unit_price": line.price_override if line.price_override is not None
+                 else line.unit_price, "tags": line.tags}
+        if line.price_override is None and line.member_price is not None:
+            entry["member_price"] = line.member_price
+        if line.weight_g is not None:
+            entry["weight_g"] = line.weight_g
+        else:
+            entry["qty"] = line.qty
+        request_lines.append(entry)
+    return {"customer": {"member": member}, "coupons": list(sale.coupons or []),
+            "lines": request_lines}
+
+
+def priced_view(catalog, sale, lines, payments, customer=None):
+    """Price the sale with the catalog's engine: the document the UI, the customer display,
+    the receipt and the hub message are all made from."""
+    member = bool(customer and customer.member)
+    result = catalog.engine.price(engine_basket(sale, lines, member))
+    promo_name = catalog.promotion_names
+    by_position = {entry["line"]: entry for entry in result["lines"]}
+    view_lines = []
+    for line in lines:
+        priced = by_position.get(line.position)
+        view_lines.append({
+            "position": line.position, "sku": line.sku, "name": line.name,
+            "qty": line.qty, "weight_g": line.weight_g,
+            "unit_price": priced["unit_price"] if priced else line.unit_price,
+            "price_override": line.price_override, "voided": line.voided,
+            "base": priced["base"] if priced else 0,
+            "discounts": [{**d, "name": promo_name.get(d["promotion"], d["promotion"])}
+                          for d in priced["discounts"]] if priced else [],
+            "net": priced["net"] if priced else 0,
+        })
+    savings = [{"promotion": a["promotion"], "name": promo_name.get(a["promotion"],
+                                                                    a["promotion"]),
+                "times": a["times"], "amount": a["discount"]} for a in result["applied"]]
+    paid = sum(payment.amount for payment in payments)
+    return {
+        "uuid": sale.uuid, "ref": sale_ref(sale), "seq": sale.seq, "till": sale.till,
+        "kind": sale.kind, "state": sale.state, "cashier": sale.cashier,
+        "cashier_name": catalog.staff_name(sale.cashier),
+        "opened_at": iso(sale.opened_at), "completed_at": iso(sale.completed_at),
+        "barcode": receipt_code(sale.till, sale.seq),
+        "customer": {"id": customer.id, "name": customer.name, "card": customer.card,
+                     "member": customer.member} if customer else None,
+        "coupons": list(sale.coupons or []),
+        "lines": view_lines,
+        "savings": savings,
+        "total_savings": result["item_discount"] + result["basket_discount"],
+        "subtotal": result["subtotal"],
+        "basket_discount": result["basket_discount"],
+        "taxes": [{**t, "name": catalog.tax_names.get(t["id"], t["id"])}
+                  for t in result["taxes"]],
+        "tax_total": result["tax_total"],
+        "tax_mode": catalog.pricing["tax_mode"],
+        "total": result["total"],
+        "cash_total": result["cash_total"],
+        "payments": [{"type": p.type, "amount": p.amount, "tendered": p.tendered,
+                      "label": p.label or p.type.replace("_", " ").capitalize(),
+                      "reference": p.reference} for p in payments],
+        "paid": paid,
+        "remaining": result["total"] - paid,
+        "rounding": sale.rounding,
+        "change": sale.change,
+        "currency": catalog.currency,
+        "pricing": result,
+    }

@@ -1,0 +1,149 @@
+"""The sale journal: every write the till makes, each in one transaction.
+
+Until the hub acknowledges a sale, this is the record of it. A completed sale, its last
+payment and its outbox message are committed together; sequence numbers come from a
+counter row updated in the transaction that uses them, so none is ever handed out twice.
+"""
+from .basket import sale_ref
+from .models import Audit, Counter, Outbox, Payment, Sale, SaleLine, iso, now
+
+
+class Journal:
+    def __init__(self, database, till_id):
+        self.db = database
+        self.till_id = till_id
+
+    def next_number(self, name):
+        """The next value of a sequence; call inside the transaction that uses it."""
+        Counter.insert(name=name, value=0).on_conflict_ignore().execute()
+        Counter.update(value=Counter.value + 1).where(Counter.name == name).execute()
+        return Counter.get_by_id(name).value
+
+    def audit(self, action, staff, approver, sale, detail):
+        with self.db.atomic():
+            Audit.create(action=action, staff=staff, approver=approver, sale=sale,
+                         detail=detail)
+
+    def recover(self):
+        """After a restart: open sales are restored as they were; an empty one is voided."""
+        with self.db.atomic():
+            for sale in Sale.select().where(Sale.state == "open"):
+                if not self.live_lines(sale) and not self.payments(sale):
+                    sale.state = "voided"
+                    sale.save()
+                    Audit.create(action="sale.void_empty_on_restart", sale=sale.uuid,
+                                 staff=sale.cashier)
+                else:
+                    Audit.create(action="sale.restored", sale=sale.uuid, staff=sale.cashier)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def get(self, uuid):
+        return Sale.get_by_id(uuid)
+
+    def open_sale(self):
+        return Sale.select().where(Sale.state == "open").order_by(Sale.seq).first()
+
+    def parked_sales(self):
+        return list(Sale.select().where(Sale.state == "parked").order_by(Sale.seq))
+
+    def parked_sale(self, uuid):
+        return Sale.get_or_none((Sale.uuid == uuid) & (Sale.state == "parked"))
+
+    def last_completed(self):
+        return (Sale.select().where(Sale.state == "completed")
+                .order_by(Sale.completed_at.desc(), Sale.seq.desc()).first())
+
+    def lines(self, sale):
+        return list(SaleLine.select().where(SaleLine.sale == sale).order_by(SaleLine.position))
+
+    def live_lines(self, sale):
+        return [line for line in self.lines(sale) if not line.voided]
+
+    def last_live_line(self, sale):
+        return (SaleLine.select().where((SaleLine.sale == sale) & ~SaleLine.voided)
+                .order_by(SaleLine.position.desc()).first())
+
+    def line(self, sale, position):
+        return SaleLine.get_or_none((SaleLine.sale == sale) & (SaleLine.position == position))
+
+    def payments(self, sale):
+        return list(Payment.select().where(Payment.sale == sale).order_by(Payment.id))
+
+    # -- writing --------------------------------------------------------------------------
+
+    def start_sale(self, cashier):
+        with self.db.atomic():
+            return Sale.create(seq=self.next_number("sale"), till=self.till_id,
+                               cashier=cashier)
+
+    def add_line(self, sale, product, qty, weight_g, barcode, label_price=None):
+        with self.db.atomic():
+            last = (SaleLine.select(SaleLine.position).where(SaleLine.sale == sale)
+                    .order_by(SaleLine.position.desc()).first())
+            return SaleLine.create(
+                sale=sale, position=(last.position + 1) if last else 1, sku=product.sku,
+                name=product.name, barcode=barcode, qty=qty, weight_g=weight_g,
+                unit_price=product.unit_price if label_price is None else label_price,
+                member_price=product.member_price if label_price is None else None,
+                tax_class=product.tax_class, tags=list(product.tags))
+
+    def update_line(self, line, **fields):
+        with self.db.atomic():
+            for name, value in fields.items():
+                setattr(line, name, value)
+            line.save()
+
+    def set_customer(self, sale, customer_id):
+        with self.db.atomic():
+            sale.customer = customer_id
+            sale.save()
+
+    def set_state(self, sale, state):
+        with self.db.atomic():
+            sale.state = state
+            sale.save()
+
+    def set_receipt_pending(self, sale, pending):
+        with self.db.atomic():
+            Sale.update(receipt_pending=pending).where(Sale.uuid == sale.uuid).execute()
+
+    def add_payment(self, sale, kind, amount, **fields):
+        with self.db.atomic():
+            return Payment.create(sale=sale, type=kind, amount=amount, **fields)
+
+    def finish_void(self, sale, staff):
+        with self.db.atomic():
+            sale.state = "voided"
+            sale.completed_at = now()
+            sale.save()
+            Audit.create(action="sale.void", staff=staff, sale=sale.uuid,
+                         detail={"ref": sale_ref(sale)})
+
+    def complete(self, sale, result, kind, amount, rounding=0, change=0, **payment):
+        """The last payment, the completed sale and its message for the hub: one commit."""
+        with self.db.atomic():
+            Payment.create(sale=sale, type=kind, amount=amount, **payment)
+            sale.state = "completed"
+            sale.completed_at = now()
+            sale.result = result
+            sale.rounding = rounding
+            sale.change = change
+            sale.save()
+            Outbox.create(kind="sale.completed", payload=self.sale_message(sale))
+
+    def sale_message(self, sale):
+        """What the hub is told of a completed sale (the MQTT schema comes with the link)."""
+        return {
+            "uuid": sale.uuid, "till": sale.till, "seq": sale.seq, "ref": sale_ref(sale),
+            "kind": sale.kind, "cashier": sale.cashier, "customer": sale.customer,
+            "coupons": list(sale.coupons or []), "original": sale.original,
+            "opened_at": iso(sale.opened_at), "completed_at": iso(sale.completed_at),
+            "lines": [{"position": line.position, "sku": line.sku, "qty": line.qty,
+                       "weight_g": line.weight_g, "unit_price": line.unit_price,
+                       "price_override": line.price_override, "voided": line.voided}
+                      for line in self.lines(sale)],
+            "payments": [{"type": p.type, "amount": p.amount, "reference": p.reference,
+                          "auth_code": p.auth_code} for p in self.payments(sale)],
+            "result": sale.result, "rounding": sale.rounding, "change": sale.change,
+        }

@@ -1,0 +1,146 @@
+"""The till's journal schema (peewee on SQLite): the record of every sale until the hub
+acknowledges it.
+
+WAL with ``synchronous=FULL``: a committed transaction survives power loss and ``kill -9``.
+A till is one process with one journal, so the models are bound to it by ``open_database``.
+"""
+import datetime
+import uuid
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+)
+from playhouse.sqlite_ext import JSONField
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": 2,  # FULL: fsync the WAL on every commit
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+}
+
+
+def now():
+    """UTC, stored without a zone (SQLite has no zone type); ``iso`` adds it back."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def iso(moment):
+    return moment.isoformat(timespec="seconds") + "+00:00" if moment else None
+
+
+class JournalModel(Model):
+    class Meta:
+        database = None
+        legacy_table_names = False
+
+
+class Counter(JournalModel):
+    """Sequences that are never reused: sale numbers, Z numbers."""
+
+    name = CharField(primary_key=True)
+    value = IntegerField(default=0)
+
+
+class CashSession(JournalModel):
+    number = IntegerField(unique=True)
+    opened_at = DateTimeField(default=now)
+    opened_by = CharField()
+    float_amount = IntegerField()
+    closed_at = DateTimeField(null=True)
+    closed_by = CharField(null=True)
+    z_number = IntegerField(null=True, unique=True)
+    counted = JSONField(null=True)  # {denomination: count}
+    report = JSONField(null=True)
+
+
+class Sale(JournalModel):
+    uuid = CharField(primary_key=True, default=lambda: str(uuid.uuid4()))
+    seq = IntegerField(unique=True)
+    till = CharField()
+    kind = CharField(default="sale")  # sale | refund
+    state = CharField(default="open", index=True)  # open | parked | completed | voided
+    cashier = CharField()
+    customer = CharField(null=True)
+    coupons = JSONField(default=list)
+    original = CharField(null=True)  # the sale a refund returns
+    session = ForeignKeyField(CashSession, null=True, backref="sales")
+    opened_at = DateTimeField(default=now)
+    completed_at = DateTimeField(null=True)
+    result = JSONField(null=True)  # the priced basket at completion
+    rounding = IntegerField(default=0)  # cash rounding on the amount due
+    change = IntegerField(default=0)
+    receipt_pending = BooleanField(default=False)
+
+
+class SaleLine(JournalModel):
+    sale = ForeignKeyField(Sale, backref="lines", on_delete="CASCADE")
+    position = IntegerField()  # the pricing engine's line number, in scan order
+    sku = CharField()
+    name = CharField()
+    barcode = CharField(null=True)
+    qty = IntegerField(null=True)
+    weight_g = IntegerField(null=True)
+    unit_price = IntegerField()
+    price_override = IntegerField(null=True)
+    # What pricing needs, as it was at the scan: a catalog update never reprices a line's
+    # product under the sale's feet, only its promotions.
+    member_price = IntegerField(null=True)
+    tax_class = CharField()
+    tags = JSONField(default=list)
+    voided = BooleanField(default=False)
+    # A refund line: the line of the original sale it returns, and the amount it refunds.
+    original_line = IntegerField(null=True)
+    refund_amount = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("sale", "position"), True),)
+
+
+class Payment(JournalModel):
+    sale = ForeignKeyField(Sale, backref="payments", on_delete="CASCADE")
+    type = CharField()  # cash | card | voucher | store_credit
+    amount = IntegerField()  # applied to the sale; negative for refunds
+    tendered = IntegerField(null=True)  # cash handed over
+    reference = CharField(null=True)
+    auth_code = CharField(null=True)
+    label = CharField(null=True)  # "Visa ••1234"
+    created_at = DateTimeField(default=now)
+
+
+class Outbox(JournalModel):
+    """Messages for the hub, written in the same transaction as what they report; ``kind``
+    names the message (``sale.completed``), the MQTT link maps it to a topic."""
+
+    kind = CharField()
+    payload = JSONField()
+    created_at = DateTimeField(default=now)
+    sent_at = DateTimeField(null=True, index=True)
+
+
+class Audit(JournalModel):
+    at = DateTimeField(default=now)
+    action = CharField(index=True)
+    staff = CharField(null=True)
+    approver = CharField(null=True)
+    sale = CharField(null=True)
+    detail = JSONField(default=dict)
+
+
+MODELS = (Counter, CashSession, Sale, SaleLine, Payment, Outbox, Audit)
+
+
+def open_database(path):
+    """Open (creating if needed) the journal at ``path`` and bind the models to it."""
+    database = SqliteDatabase(str(path), pragmas=PRAGMAS)
+    database.bind(MODELS)
+    database.connect(reuse_if_open=True)
+    database.create_tables(MODELS)
+    database.close()
+    return database

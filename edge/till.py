@@ -1,0 +1,426 @@
+"""The till's sale flow: what a cashier does at the counter, kept apart from HTTP and devices.
+
+Every operation runs under one lock (a till serves one counter; a double tap must not
+race) and commits to the journal before it answers, so what the screen shows is what a
+``kill -9`` would leave. Every change re-prices the whole basket.
+"""
+import contextlib
+import threading
+
+from werkzeug.security import check_password_hash
+
+from shared.barcodes import BarcodeError, classify
+
+from .basket import priced_view, sale_ref
+from .journal import Journal
+
+# Gated actions and who may approve them.
+APPROVERS = ("supervisor", "manager")
+GATED = ("price_override", "void_after_tender", "no_sale", "refund", "refund_without_receipt")
+MAX_QTY = 9999
+MAX_WEIGHT_G = 1_000_000
+
+
+class TillError(Exception):
+    """A refusal the cashier sees: a clear message, an HTTP status, optional details."""
+
+    def __init__(self, message, status=400, **details):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.details = details
+
+
+def cash_due(amount, increment):
+    """``amount`` rounded half up to the cash increment, as the contract's cash_total."""
+    steps, rest = divmod(amount, increment)
+    return (steps + (2 * rest >= increment)) * increment
+
+
+class Till:
+    """One till: its catalog, journal and devices."""
+
+    def __init__(self, till_id, catalog, database, devices):
+        self.till_id = till_id
+        self.catalog = catalog
+        self.journal = Journal(database, till_id)
+        self.devices = devices
+        self.lock = threading.RLock()
+        # Screens wait on this for changes, hardware scans included: ``version`` counts them.
+        self.changed = threading.Condition(self.lock)
+        self.version = 0
+        self.operator = None  # who is signed in at this till; hardware scans are theirs
+        self.notice = None  # the last refusal of a hardware scan, for the screen
+        self.journal.recover()
+
+    @contextlib.contextmanager
+    def changing(self):
+        """Serialise a change and tell waiting screens when it is done, failed or not (a
+        refusal is news for the screen too)."""
+        with self.lock:
+            try:
+                yield
+            finally:
+                self.version += 1
+                self.changed.notify_all()
+
+    def wait_for_change(self, since, timeout):
+        """Block until ``version`` passes ``since`` or ``timeout`` seconds; the version."""
+        with self.lock:
+            self.changed.wait_for(lambda: self.version != since, timeout)
+            return self.version
+
+    # -- staff ------------------------------------------------------------------------
+
+    def staff_by_pin(self, pin):
+        if not isinstance(pin, str) or not pin.isdigit() or not 4 <= len(pin) <= 8:
+            raise TillError("a PIN is 4 to 8 digits", 400)
+        for staff in self.catalog.staff:
+            if check_password_hash(staff.pin_hash, pin):
+                return staff
+        raise TillError("PIN not recognised", 401)
+
+    def sign_in(self, pin):
+        staff = self.staff_by_pin(pin)
+        with self.changing():
+            self.operator = staff
+            self.journal.audit("staff.sign_in", staff.id, None, None, {})
+        return staff
+
+    def sign_out(self, staff):
+        with self.changing():
+            if self.operator is staff:
+                self.operator = None
+            self.journal.audit("staff.sign_out", staff.id, None, None, {})
+
+    def device_scan(self, code):
+        """A code from the scanner hardware, for whoever is signed in at the till."""
+        with self.changing():
+            try:
+                if self.operator is None:
+                    raise TillError("sign in before scanning", 401)
+                self.scan(self.operator, code)
+                self.notice = None
+            except TillError as exc:
+                self.notice = {"error": exc.message, **exc.details}
+
+    def approve(self, pin, action, staff, sale=None, detail=None):
+        """A supervisor's PIN for a gated action, recorded in the audit log."""
+        if action not in GATED:
+            raise TillError(f"unknown action {action!r}")
+        if not pin:
+            raise TillError(f"{action.replace('_', ' ')} needs a supervisor's approval", 403,
+                            approval=action)
+        approver = self.staff_by_pin(pin)
+        if approver.role not in APPROVERS:
+            raise TillError(f"{approver.name} cannot approve {action.replace('_', ' ')}", 403,
+                            approval=action)
+        self.journal.audit(f"approve.{action}", staff.id, approver.id, sale, detail or {})
+        return approver
+
+    def device_reject(self, rejection, text):
+        """Key strokes the scanner decoder dropped (a pause mid-code, an over-long code)."""
+        with self.changing():
+            reason = getattr(rejection, "value", rejection)
+            self.notice = {"error": f"scan not read ({reason}): scan again"}
+            self.journal.audit("scan.dropped", getattr(self.operator, "id", None), None, None,
+                               {"reason": str(reason), "text": text[:64]})
+
+    # -- the open sale --------------------------------------------------------------------
+
+    def view(self, sale):
+        customer = self.catalog.customers.get(sale.customer) if sale.customer else None
+        return priced_view(self.catalog, sale, self.journal.lines(sale),
+                           self.journal.payments(sale), customer)
+
+    def current(self, staff):
+        """The till's open sale as a priced view, or None."""
+        with self.lock:
+            sale = self.journal.open_sale()
+            return self.view(sale) if sale else None
+
+    def _sale(self, staff):
+        sale = self.journal.open_sale()
+        return sale or self.journal.start_sale(staff.id)
+
+    def _open(self):
+        sale = self.journal.open_sale()
+        if sale is None:
+            raise TillError("no sale in progress", 409)
+        return sale
+
+    def scan(self, staff, code):
+        """A scanned or keyed code: a product, a weighed item, a loyalty card."""
+        with self.changing():
+            try:
+                scan = classify(code, self.catalog.rcn_region,
+                                loyalty_prefix=self.catalog.loyalty_prefix)
+            except BarcodeError as exc:
+                self.journal.audit("scan.rejected", staff.id, None, None,
+                                   {"code": str(code)[:64], "reason": str(exc)})
+                raise TillError(f"barcode rejected: {exc}", 422, code=str(code)[:64]) from None
+            if scan.kind == "loyalty":
+                return self.attach_customer(staff, card=scan.card)
+            if scan.kind == "gtin":
+                product = self.catalog.by_barcode.get(scan.gtin)
+                if product is None:
+                    raise TillError(f"unknown barcode {scan.gtin}: key the item in or search "
+                                    "by name", 404, code=scan.gtin, manual_entry=True)
+                if product.by_weight:
+                    raise TillError(f"{product.name} is sold by weight: weigh it", 409,
+                                    sku=product.sku, weigh=True)
+                return self._add(staff, product, qty=1, barcode=scan.gtin)
+            if scan.kind == "variable":
+                product = self.catalog.by_rcn_item.get(scan.item)
+                if product is None:
+                    raise TillError(f"unknown weighed item {scan.item}: key it in", 404,
+                                    code=code, manual_entry=True)
+                return self._add_variable(staff, product, scan, code)
+            raise TillError("receipt barcodes are read on the returns screen", 409,
+                            code=code)
+
+    def _add_variable(self, staff, product, scan, code):
+        if not product.by_weight:
+            raise TillError(f"{product.name} is not sold by weight", 409)
+        if scan.weight_g is not None:
+            return self._add(staff, product, weight_g=scan.weight_g, barcode=code)
+        # A price-embedded label: the scale already priced it; that price is the unit's.
+        return self._add(staff, product, qty=1, barcode=code, label_price=scan.price)
+
+    def add_item(self, staff, sku, qty=None, weight_g=None):
+        """A product keyed in or picked from the search."""
+        with self.changing():
+            product = self.catalog.products.get(sku)
+            if product is None:
+                raise TillError(f"unknown product {sku!r}", 404)
+            if product.by_weight:
+                if not _is_count(weight_g, MAX_WEIGHT_G):
+                    raise TillError(f"{product.name} is sold by weight: give weight_g, "
+                                    f"1 to {MAX_WEIGHT_G} grams", 422, weigh=True)
+                return self._add(staff, product, weight_g=weight_g)
+            qty = 1 if qty is None else qty
+            if not _is_count(qty, MAX_QTY):
+                raise TillError(f"quantity must be a whole number from 1 to {MAX_QTY}", 422)
+            return self._add(staff, product, qty=qty)
+
+    def _add(self, staff, product, qty=None, weight_g=None, barcode=None, label_price=None):
+        sale = self._sale(staff)
+        self._refuse_after_tender(sale, "add items")
+        last = self.journal.last_live_line(sale)
+        if (qty is not None and label_price is None and last is not None
+                and last.sku == product.sku and last.qty is not None
+                and last.price_override is None and last.qty + qty <= MAX_QTY
+                and last.barcode == barcode):
+            # The same item again: one line with a higher quantity, as on the receipt.
+            self.journal.update_line(last, qty=last.qty + qty)
+        else:
+            self.journal.add_line(sale, product, qty, weight_g, barcode, label_price)
+        return self.view(sale)
+
+    def _refuse_after_tender(self, sale, what):
+        if self.journal.payments(sale):
+            raise TillError(f"cannot {what} once payment has started", 409)
+
+    def set_qty(self, staff, position, qty):
+        with self.changing():
+            sale = self._open()
+            self._refuse_after_tender(sale, "change quantities")
+            line = self.journal.line(sale, position)
+            if line is None or line.voided:
+                raise TillError(f"no line {position} in this sale", 404)
+            if line.weight_g is not None:
+                raise TillError("a weighed line's quantity cannot change: void and re-weigh",
+                                409)
+            if not _is_count(qty, MAX_QTY):
+                raise TillError(f"quantity must be a whole number from 1 to {MAX_QTY}", 422)
+            self.journal.update_line(line, qty=qty)
+            return self.view(sale)
+
+    def override_price(self, staff, position, unit_price, pin):
+        with self.changing():
+            sale = self._open()
+            self._refuse_after_tender(sale, "override prices")
+            line = self.journal.line(sale, position)
+            if line is None or line.voided:
+                raise TillError(f"no line {position} in this sale", 404)
+            if not _is_count(unit_price, 10**10, minimum=0):
+                raise TillError("price must be a whole number of minor units >= 0", 422)
+            self.approve(pin, "price_override", staff, sale.uuid,
+                         {"position": position, "from": line.unit_price, "to": unit_price})
+            self.journal.update_line(line, price_override=unit_price)
+            return self.view(sale)
+
+    def void_line(self, staff, position, pin=None):
+        with self.changing():
+            sale = self._open()
+            line = self.journal.line(sale, position)
+            if line is None or line.voided:
+                raise TillError(f"no line {position} in this sale", 404)
+            if self.journal.payments(sale):
+                self.approve(pin, "void_after_tender", staff, sale.uuid, {"position": position})
+            self.journal.update_line(line, voided=True)
+            self.journal.audit("line.void", staff.id, None, sale.uuid,
+                               {"position": position, "sku": line.sku})
+            return self.view(sale)
+
+    def attach_customer(self, staff, card=None, phone=None):
+        with self.changing():
+            customer = self.catalog.find_customer(card=card, phone=phone)
+            if customer is None:
+                raise TillError("no customer with that card or phone number", 404)
+            sale = self._sale(staff)
+            self._refuse_after_tender(sale, "change the customer")
+            self.journal.set_customer(sale, customer.id)
+            return self.view(sale)
+
+    def detach_customer(self, staff):
+        with self.changing():
+            sale = self._open()
+            self._refuse_after_tender(sale, "change the customer")
+            self.journal.set_customer(sale, None)
+            return self.view(sale)
+
+    def void_sale(self, staff, pin=None):
+        with self.changing():
+            sale = self._open()
+            if self.journal.payments(sale):
+                raise TillError("payments were taken: refund them before voiding", 409)
+            self.journal.finish_void(sale, staff.id)
+            return None
+
+    # -- parked sales ---------------------------------------------------------------------
+
+    def park(self, staff):
+        with self.changing():
+            sale = self._open()
+            self._refuse_after_tender(sale, "park the sale")
+            if not self.journal.live_lines(sale):
+                raise TillError("nothing to park: the sale is empty", 409)
+            self.journal.set_state(sale, "parked")
+            self.journal.audit("sale.park", staff.id, None, sale.uuid, {})
+
+    def parked(self):
+        with self.lock:
+            return [self.view(sale) for sale in self.journal.parked_sales()]
+
+    def resume(self, staff, uuid):
+        with self.changing():
+            if self.journal.open_sale() is not None:
+                raise TillError("finish or park the current sale first", 409)
+            sale = self.journal.parked_sale(uuid)
+            if sale is None:
+                raise TillError("no parked sale with that number", 404)
+            self.journal.set_state(sale, "open")
+            self.journal.audit("sale.resume", staff.id, None, sale.uuid, {})
+            return self.view(sale)
+
+    # -- tender -----------------------------------------------------------------------------
+
+    def tender(self, staff, kind, amount=None):
+        """Take a payment; the sale completes when nothing remains due.
+
+        Cash: ``amount`` is what the customer hands over (the remainder due if omitted);
+        the amount due is cash-rounded and the change computed. Card: ``amount`` is charged
+        on the terminal (the remainder if omitted); a decline leaves the sale open.
+        """
+        with self.changing():
+            sale = self._open()
+            view = self.view(sale)
+            if not any(not line["voided"] for line in view["lines"]):
+                raise TillError("the sale is empty", 409)
+            remaining = view["remaining"]
+            if kind == "cash":
+                return self._tender_cash(staff, sale, remaining, amount)
+            if kind == "card":
+                return self._tender_card(staff, sale, remaining, amount)
+            if kind in ("voucher", "store_credit"):
+                raise TillError(f"{kind.replace('_', ' ')} needs the hub, which this till "
+                                "cannot reach: take another tender", 503)
+            raise TillError(f"unknown tender {kind!r}: cash or card", 422)
+
+    def _tender_cash(self, staff, sale, remaining, amount):
+        drawer = self.devices.drawer
+        if drawer is not None and drawer.is_open:
+            raise TillError("close the cash drawer before the next cash payment", 409,
+                            drawer_open=True)
+        increment = self.catalog.pricing.get("cash_increment", 1)
+        due = cash_due(remaining, increment)
+        amount = due if amount is None else amount
+        if not _is_count(amount, 10**12, minimum=1):
+            raise TillError("cash tendered must be a positive whole number of minor units", 422)
+        if amount < due:
+            self.journal.add_payment(sale, "cash", amount, tendered=amount)
+            return self.view(sale)
+        self.journal.complete(sale, self._completion(sale), "cash", due, tendered=amount,
+                              rounding=due - remaining, change=amount - due)
+        self._after_completion(sale, cash=True)
+        return self.view(sale)
+
+    def _tender_card(self, staff, sale, remaining, amount):
+        amount = remaining if amount is None else amount
+        if not _is_count(amount, 10**12, minimum=1) or amount > remaining:
+            raise TillError("card amount must be between 1 and the amount remaining", 422)
+        terminal = self.devices.payment
+        result = terminal.charge(amount, self.catalog.currency["code"],
+                                 f"{sale_ref(sale)}-{len(self.journal.payments(sale)) + 1}")
+        if result.status != "approved":
+            self.journal.audit(f"card.{result.status}", staff.id, None, sale.uuid,
+                               {"amount": amount, "message": result.message})
+            raise TillError(f"card {result.status}: {result.message}", 402,
+                            card_status=result.status)
+        label = " ".join(part for part in (result.card_brand, f"••{result.last4}"
+                                           if result.last4 else "") if part) or "Card"
+        payment = {"reference": result.reference, "auth_code": result.auth_code,
+                   "label": label}
+        if amount < remaining:
+            self.journal.add_payment(sale, "card", amount, **payment)
+            return self.view(sale)
+        self.journal.complete(sale, self._completion(sale), "card", amount, **payment)
+        self._after_completion(sale, cash=False)
+        return self.view(sale)
+
+    def _completion(self, sale):
+        """The priced basket that the journal keeps with the completed sale."""
+        return self.view(sale)["pricing"]
+
+    def _after_completion(self, sale, cash):
+        """Drawer and receipt: hardware trouble never undoes a completed sale."""
+        sale = self.journal.get(sale.uuid)
+        if cash and self.devices.drawer is not None:
+            try:
+                self.devices.drawer.open()
+            except self.devices.drawer_error as exc:
+                self.notice = {"error": f"the cash drawer did not open: {exc}"}
+                self.journal.audit("drawer.failed", sale.cashier, None, sale.uuid,
+                                   {"reason": str(exc)})
+        self.print_receipt(sale)
+
+    def print_receipt(self, sale, reprint=False):
+        """Print; if the printer cannot, the receipt is queued for reprint."""
+        from .receipts import receipt_document
+
+        printer = self.devices.printer
+        document = receipt_document(self.catalog, self.view(sale), reprint=reprint)
+        try:
+            printer.print_receipt(document)
+        except self.devices.printer_unavailable as exc:
+            self.journal.set_receipt_pending(sale, True)
+            self.journal.audit("receipt.queued", sale.cashier, None, sale.uuid,
+                               {"reason": str(exc)})
+            return False
+        self.journal.set_receipt_pending(sale, False)
+        return True
+
+    def reprint_last(self, staff):
+        with self.changing():
+            sale = self.journal.last_completed()
+            if sale is None:
+                raise TillError("no completed sale to reprint", 404)
+            if not self.print_receipt(sale, reprint=True):
+                raise TillError("printer unavailable: the receipt stays queued", 503)
+            self.journal.audit("receipt.reprint", staff.id, None, sale.uuid, {})
+            return self.view(sale)
+
+
+def _is_count(value, maximum, minimum=1):
+    return type(value) is int and minimum <= value <= maximum

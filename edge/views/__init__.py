@@ -1,0 +1,1 @@
+"""The till's blueprints, one per area; ``helpers`` holds what they share."""
