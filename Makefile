@@ -10,13 +10,15 @@ COMPILED := $(CYTHON_SOURCES:.py=$(EXT))
 
 setup: $(VENV)/.installed build
 
-# Debian / Raspberry Pi OS packages the build needs; installed with apt only when missing.
+# Debian / Raspberry Pi OS packages the build needs, and Chromium (the kiosk's browser, and
+# the real browser of the UI tests); installed with apt only when missing.
 system-packages:
 	@missing=""; \
 	command -v cc >/dev/null 2>&1 || missing="$$missing build-essential"; \
 	$(PYTHON) -c "import venv, ensurepip" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	$(PYTHON) -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
 	  || missing="$$missing python3-dev"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
@@ -43,15 +45,21 @@ lint: $(VENV)/.installed
 test: setup lint
 	$(PY) -m pytest
 
+DEMO_DIR ?= var/demo
+
 demo: setup
-	@echo "Tilly demo: at this stage the demo prices a sample basket with the compiled engine."
-	@echo "Request: docs/examples/basket.json"
-	$(PY) -m shared.pricing --pretty < docs/examples/basket.json
+	@echo "Tilly demo: one till in simulation mode (simulated scanner, drawer, printer, card"
+	@echo "terminal) on the sample store edge/data/sample-store.json; journal in $(DEMO_DIR)."
+	@echo "  Kiosk:            http://127.0.0.1:8700/         PINs: cashier 1111, supervisor 2222, manager 9999"
+	@echo "  Customer display: http://127.0.0.1:8700/display"
+	@echo "  Receipts:         $(DEMO_DIR)/T01/receipts/ (.txt and raw ESC/POS .bin)"
+	@echo "Stop with Ctrl-C."
+	$(PY) -m edge --id T01 --port 8700 --data-dir $(DEMO_DIR)/T01
 
 bench: setup
 	$(PY) bench/pricing.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache bench/out tests/artifacts
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache bench/out tests/artifacts var
 	find . -name '__pycache__' -prune -exec rm -rf {} +
 	rm -f shared/pricing/*.so shared/pricing/*.c

@@ -5,7 +5,9 @@ race) and commits to the journal before it answers, so what the screen shows is 
 ``kill -9`` would leave. Every change re-prices the whole basket.
 """
 import contextlib
+import math
 import threading
+import time
 
 from werkzeug.security import check_password_hash
 
@@ -18,6 +20,9 @@ from .journal import Journal
 APPROVERS = ("supervisor", "manager")
 GATED = ("price_override", "void_after_tender", "no_sale", "refund", "refund_without_receipt")
 MAX_QTY = 9999
+# Wrong PINs in a row before sign-in and approvals pause, and for how long (seconds).
+PIN_ATTEMPTS = 5
+PIN_LOCKOUT_S = 30
 MAX_WEIGHT_G = 1_000_000
 
 
@@ -51,6 +56,8 @@ class Till:
         self.version = 0
         self.operator = None  # who is signed in at this till; hardware scans are theirs
         self.notice = None  # the last refusal of a hardware scan, for the screen
+        self.wrong_pins = 0
+        self.locked_until = 0.0
         self.journal.recover()
 
     @contextlib.contextmanager
@@ -73,11 +80,21 @@ class Till:
     # -- staff ------------------------------------------------------------------------
 
     def staff_by_pin(self, pin):
+        """The staff member with this PIN; repeated wrong PINs pause PIN entry."""
         if not isinstance(pin, str) or not pin.isdigit() or not 4 <= len(pin) <= 8:
             raise TillError("a PIN is 4 to 8 digits", 400)
+        wait = self.locked_until - time.monotonic()
+        if wait > 0:
+            raise TillError(f"too many wrong PINs: try again in {math.ceil(wait)} s", 429)
         for staff in self.catalog.staff:
             if check_password_hash(staff.pin_hash, pin):
+                self.wrong_pins = 0
                 return staff
+        self.wrong_pins += 1
+        if self.wrong_pins >= PIN_ATTEMPTS:
+            self.wrong_pins = 0
+            self.locked_until = time.monotonic() + PIN_LOCKOUT_S
+            self.journal.audit("staff.pin_lockout", None, None, None, {})
         raise TillError("PIN not recognised", 401)
 
     def sign_in(self, pin):

@@ -21,6 +21,14 @@ def test_api_needs_sign_in(api):
     assert api.get("/api/sale")["sale"] is None
 
 
+def test_wrong_pins_pause_pin_entry(api):
+    for _ in range(5):
+        api.post("/api/auth/sign-in", {"pin": "0000"}, status=401)
+    assert "too many wrong PINs" in api.post("/api/auth/sign-in", {"pin": PINS["S01"]},
+                                             status=429)["error"]
+    assert Audit.select().where(Audit.action == "staff.pin_lockout").count() == 1
+
+
 def test_scans_build_a_priced_basket(cashier):
     sale = scan(cashier, MILK)["sale"]
     assert [(line["sku"], line["qty"]) for line in sale["lines"]] == [("MILK", 1)]
