@@ -36,9 +36,10 @@ def create_app(config=None, devices=None):
     till = app.extensions["till"] = Till(config["till"]["id"], catalog, database, devices)
     devices.scanner.start(till.device_scan, till.device_reject)
 
-    from .views import auth, sale
+    from .views import auth, kiosk, sale
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(kiosk.bp)
     app.register_blueprint(sale.bp)
     if config["till"].get("simulation"):
         from .views import simulation

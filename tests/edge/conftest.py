@@ -2,11 +2,14 @@
 with simulated devices."""
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
 from edge.app import create_app
 from edge.config import load_config
+
+from .browser import CHROMIUM, TillServer, launch_chromium
 
 PINS = {"S01": "1111", "S02": "2222", "S03": "9999"}
 
@@ -119,3 +122,24 @@ def api(app):
 def cashier(api):
     api.post("/api/auth/sign-in", {"pin": PINS["S01"]})
     return api
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium through Playwright, one for all the browser tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}: `make setup` "
+                    "installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def till_server(tmp_path, store_file):
+    """The till in its own process (``python -m edge``) on the test store, as it runs for real."""
+    with TillServer(store_file, tmp_path / "till-server") as server:
+        yield server
