@@ -13,6 +13,12 @@ def sale_ref(sale):
     return f"{sale.till}-{sale.seq:06d}"
 
 
+def cash_due(amount, increment):
+    """``amount`` rounded half up to the cash increment, as the contract's cash_total."""
+    steps, rest = divmod(amount, increment)
+    return (steps + (2 * rest >= increment)) * increment
+
+
 def engine_basket(sale, lines, member):
     """The engine's basket for the sale's live (not voided) lines."""
     request_lines = []
@@ -82,6 +88,7 @@ def priced_view(catalog, sale, lines, payments, customer=None):
                       "reference": p.reference} for p in payments],
         "paid": paid,
         "remaining": result["total"] - paid,
+        "cash_due": cash_due(result["total"] - paid, catalog.pricing.get("cash_increment", 1)),
         "rounding": sale.rounding,
         "change": sale.change,
         "currency": catalog.currency,

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash
 
 from shared.barcodes import BarcodeError, classify
 
-from .basket import priced_view, sale_ref
+from .basket import cash_due, priced_view, sale_ref
 from .journal import Journal
 
 # Gated actions and who may approve them.
@@ -36,12 +36,6 @@ class TillError(Exception):
         self.details = details
 
 
-def cash_due(amount, increment):
-    """``amount`` rounded half up to the cash increment, as the contract's cash_total."""
-    steps, rest = divmod(amount, increment)
-    return (steps + (2 * rest >= increment)) * increment
-
-
 class Till:
     """One till: its catalog, journal and devices."""
 
@@ -59,6 +53,18 @@ class Till:
         self.wrong_pins = 0
         self.locked_until = 0.0
         self.journal.recover()
+        if devices.drawer is not None:
+            # The drawer's sensor is news for the screens: "close the drawer" goes away.
+            devices.drawer.when_opened = devices.drawer.when_closed = self._drawer_moved
+
+    def _drawer_moved(self):
+        with self.changing():
+            pass
+
+    @property
+    def drawer_open(self):
+        drawer = self.devices.drawer
+        return drawer.is_open if drawer is not None else None
 
     @contextlib.contextmanager
     def changing(self):
@@ -356,8 +362,7 @@ class Till:
             raise TillError(f"unknown tender {kind!r}: cash or card", 422)
 
     def _tender_cash(self, staff, sale, remaining, amount):
-        drawer = self.devices.drawer
-        if drawer is not None and drawer.is_open:
+        if self.drawer_open:
             raise TillError("close the cash drawer before the next cash payment", 409,
                             drawer_open=True)
         increment = self.catalog.pricing.get("cash_increment", 1)

@@ -101,7 +101,8 @@ def changes():
     since = request.args.get("since", default=-1, type=int)
     timeout = min(max(request.args.get("timeout", default=25.0, type=float), 0.0), 30.0)
     version = till().wait_for_change(since, timeout)
-    return jsonify({"version": version, "notice": till().notice})
+    return jsonify({"version": version, "notice": till().notice,
+                    "drawer_open": till().drawer_open})
 
 
 @bp.get("/display")

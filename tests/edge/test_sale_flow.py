@@ -139,6 +139,7 @@ def test_cash_sale_completes_in_one_commit(app, cashier):
     scan(cashier, WINE)  # 100 + 799 + 160 tax = 1059, cash rounds to 1060
     sale = cashier.post("/api/sale/tender", {"type": "cash", "amount": 500})["sale"]
     assert (sale["state"], sale["paid"], sale["remaining"]) == ("open", 500, 559)
+    assert sale["cash_due"] == 560
     sale = cashier.post("/api/sale/tender", {"type": "cash", "amount": 1000})["sale"]
     assert sale["state"] == "completed"
     assert (sale["rounding"], sale["change"]) == (1, 440)
@@ -155,11 +156,14 @@ def test_cash_sale_completes_in_one_commit(app, cashier):
 def test_drawer_must_be_closed_before_next_cash_sale(app, cashier):
     scan(cashier, MILK)
     cashier.post("/api/sale/tender", {"type": "cash"})
-    assert app.extensions["till"].devices.drawer.is_open
+    assert cashier.get("/api/changes?since=-1&timeout=0")["drawer_open"] is True
     scan(cashier, MILK)
     refused = cashier.post("/api/sale/tender", {"type": "cash"}, status=409)
     assert refused["drawer_open"] is True
+    version = cashier.get("/api/changes?since=-1&timeout=0")["version"]
     cashier.post("/api/sim/drawer", {"state": "closed"})
+    changed = cashier.get(f"/api/changes?since={version}&timeout=5")
+    assert changed["drawer_open"] is False and changed["version"] > version
     assert cashier.post("/api/sale/tender", {"type": "cash"})["sale"]["state"] == "completed"
 
 
