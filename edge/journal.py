@@ -4,6 +4,8 @@ Until the hub acknowledges a sale, this is the record of it. A completed sale, i
 payment and its outbox message are committed together; sequence numbers come from a
 counter row updated in the transaction that uses them, so none is ever handed out twice.
 """
+import contextlib
+
 from .basket import sale_ref
 from .models import Audit, Counter, Outbox, Payment, Sale, SaleLine, iso, now
 
@@ -12,6 +14,16 @@ class Journal:
     def __init__(self, database, till_id):
         self.db = database
         self.till_id = till_id
+        self.writes = 0  # committed write transactions: what a cached view is valid for
+
+    @contextlib.contextmanager
+    def writing(self):
+        """One write transaction; ``writes`` counts it once committed (or rolled back)."""
+        try:
+            with self.db.atomic():
+                yield
+        finally:
+            self.writes += 1
 
     def next_number(self, name):
         """The next value of a sequence; call inside the transaction that uses it."""
@@ -20,13 +32,13 @@ class Journal:
         return Counter.get_by_id(name).value
 
     def audit(self, action, staff, approver, sale, detail):
-        with self.db.atomic():
+        with self.writing():
             Audit.create(action=action, staff=staff, approver=approver, sale=sale,
                          detail=detail)
 
     def recover(self):
         """After a restart: open sales are restored as they were; an empty one is voided."""
-        with self.db.atomic():
+        with self.writing():
             for sale in Sale.select().where(Sale.state == "open"):
                 if not self.live_lines(sale) and not self.payments(sale):
                     sale.state = "voided"
@@ -55,7 +67,9 @@ class Journal:
                 .order_by(Sale.completed_at.desc(), Sale.seq.desc()).first())
 
     def lines(self, sale):
-        return list(SaleLine.select().where(SaleLine.sale == sale).order_by(SaleLine.position))
+        """The sale's lines, read-only (named tuples: re-pricing reads them on every scan)."""
+        return list(SaleLine.select().where(SaleLine.sale == sale).order_by(SaleLine.position)
+                    .namedtuples())
 
     def live_lines(self, sale):
         return [line for line in self.lines(sale) if not line.voided]
@@ -73,12 +87,12 @@ class Journal:
     # -- writing --------------------------------------------------------------------------
 
     def start_sale(self, cashier):
-        with self.db.atomic():
+        with self.writing():
             return Sale.create(seq=self.next_number("sale"), till=self.till_id,
                                cashier=cashier)
 
     def add_line(self, sale, product, qty, weight_g, barcode, label_price=None):
-        with self.db.atomic():
+        with self.writing():
             last = (SaleLine.select(SaleLine.position).where(SaleLine.sale == sale)
                     .order_by(SaleLine.position.desc()).first())
             return SaleLine.create(
@@ -89,31 +103,31 @@ class Journal:
                 tax_class=product.tax_class, tags=list(product.tags))
 
     def update_line(self, line, **fields):
-        with self.db.atomic():
+        with self.writing():
             for name, value in fields.items():
                 setattr(line, name, value)
             line.save()
 
     def set_customer(self, sale, customer_id):
-        with self.db.atomic():
+        with self.writing():
             sale.customer = customer_id
             sale.save()
 
     def set_state(self, sale, state):
-        with self.db.atomic():
+        with self.writing():
             sale.state = state
             sale.save()
 
     def set_receipt_pending(self, sale, pending):
-        with self.db.atomic():
+        with self.writing():
             Sale.update(receipt_pending=pending).where(Sale.uuid == sale.uuid).execute()
 
     def add_payment(self, sale, kind, amount, **fields):
-        with self.db.atomic():
+        with self.writing():
             return Payment.create(sale=sale, type=kind, amount=amount, **fields)
 
     def finish_void(self, sale, staff):
-        with self.db.atomic():
+        with self.writing():
             sale.state = "voided"
             sale.completed_at = now()
             sale.save()
@@ -122,7 +136,7 @@ class Journal:
 
     def complete(self, sale, result, kind, amount, rounding=0, change=0, **payment):
         """The last payment, the completed sale and its message for the hub: one commit."""
-        with self.db.atomic():
+        with self.writing():
             Payment.create(sale=sale, type=kind, amount=amount, **payment)
             sale.state = "completed"
             sale.completed_at = now()

@@ -52,6 +52,10 @@ class Till:
         self.notice = None  # the last refusal of a hardware scan, for the screen
         self.wrong_pins = 0
         self.locked_until = 0.0
+        self._view = None  # (key, view) of the last sale priced
+        # Orders the answers screens get: journal writes since start, on top of the start
+        # time in µs, so it grows across restarts too.
+        self.boot = time.time_ns() // 1000
         self.journal.recover()
         if devices.drawer is not None:
             # The drawer's sensor is news for the screens: "close the drawer" goes away.
@@ -152,15 +156,32 @@ class Till:
     # -- the open sale --------------------------------------------------------------------
 
     def view(self, sale):
+        """The sale priced; reused until the journal or the catalog changes, so the kiosk,
+        the customer display and the scan's own answer price a scan once."""
+        key = (sale.uuid, self.journal.writes, self.catalog.version)
+        if self._view is not None and self._view[0] == key:
+            return self._view[1]
         customer = self.catalog.customers.get(sale.customer) if sale.customer else None
-        return priced_view(self.catalog, sale, self.journal.lines(sale),
+        view = priced_view(self.catalog, sale, self.journal.lines(sale),
                            self.journal.payments(sale), customer)
+        view["revision"] = self.revision
+        self._view = (key, view)
+        return view
+
+    @property
+    def revision(self):
+        """Grows with every journal write: a screen keeps the newest answer it was given."""
+        return self.boot + self.journal.writes
 
     def current(self, staff):
         """The till's open sale as a priced view, or None."""
+        return self.snapshot()[1]
+
+    def snapshot(self):
+        """(revision, the open sale's view or None), taken together."""
         with self.lock:
             sale = self.journal.open_sale()
-            return self.view(sale) if sale else None
+            return self.revision, self.view(sale) if sale else None
 
     def _sale(self, staff):
         sale = self.journal.open_sale()

@@ -90,31 +90,47 @@ function lineQuantity(line, currency) {
   return [`${line.qty} ×`, `@ ${formatMoney(line.unit_price, currency)}`];
 }
 
-// The basket's lines, each with its discounts (promotion names) underneath. ``onTap(line)``
-// makes them buttons; voided lines are shown struck through only when ``showVoided``.
+// One basket line as a list item, with its discounts (promotion names) underneath.
+function lineItem(line, currency, onTap) {
+  const [quantity, unit] = lineQuantity(line, currency);
+  const row = h('div', { class: 'line-row' },
+    h('span', { class: 'line-qty', test: 'line-qty' }, quantity),
+    h('span', { class: 'line-name', test: 'line-name' }, line.name,
+      line.price_override !== null ? h('span', { class: 'tag' }, 'price changed') : null),
+    h('span', { class: 'line-unit' }, unit),
+    h('span', { class: 'line-amount', test: 'line-amount' },
+      line.voided ? 'void' : formatMoney(line.base, currency)));
+  const discounts = line.voided ? [] : line.discounts.map((discount) =>
+    h('div', { class: 'line-discount', test: 'line-discount' },
+      h('span', {}, discount.name), h('span', {}, formatMoney(-discount.amount, currency))));
+  const attributes = { class: `line${line.voided ? ' voided' : ''}`, test: 'line',
+                       'data-position': line.position, 'data-sku': line.sku };
+  if (onTap && !line.voided) {
+    return h('li', attributes, h('button', { type: 'button', class: 'line-button',
+                                             onclick: () => onTap(line) }, row, discounts));
+  }
+  return h('li', attributes, row, discounts);
+}
+
+// The basket's lines. ``onTap(line)`` makes them buttons; voided lines are shown struck
+// through only when ``showVoided``. A scan changes one line of a long basket, so items
+// whose line did not change are kept, and only the changed ones are rebuilt.
 export function renderLines(list, sale, { onTap = null, showVoided = false } = {}) {
-  const currency = sale.currency;
   const lines = sale.lines.filter((line) => showVoided || !line.voided);
-  list.replaceChildren(...lines.map((line) => {
-    const [quantity, unit] = lineQuantity(line, currency);
-    const row = h('div', { class: 'line-row' },
-      h('span', { class: 'line-qty', test: 'line-qty' }, quantity),
-      h('span', { class: 'line-name', test: 'line-name' }, line.name,
-        line.price_override !== null ? h('span', { class: 'tag' }, 'price changed') : null),
-      h('span', { class: 'line-unit' }, unit),
-      h('span', { class: 'line-amount', test: 'line-amount' },
-        line.voided ? 'void' : formatMoney(line.base, currency)));
-    const discounts = line.voided ? [] : line.discounts.map((discount) =>
-      h('div', { class: 'line-discount', test: 'line-discount' },
-        h('span', {}, discount.name), h('span', {}, formatMoney(-discount.amount, currency))));
-    const attributes = { class: `line${line.voided ? ' voided' : ''}`, test: 'line',
-                         'data-position': line.position, 'data-sku': line.sku };
-    if (onTap && !line.voided) {
-      return h('li', attributes, h('button', { type: 'button', class: 'line-button',
-                                               onclick: () => onTap(line) }, row, discounts));
+  const known = list.rows || new Map();
+  list.rows = new Map();
+  lines.forEach((line, index) => {
+    const key = JSON.stringify([line, sale.currency, Boolean(onTap)]);
+    const kept = known.get(line.position);
+    const item = kept?.key === key ? kept.item : lineItem(line, sale.currency, onTap);
+    list.rows.set(line.position, { key, item });
+    const present = list.children[index];
+    if (present !== item) {
+      if (present) list.replaceChild(item, present);
+      else list.append(item);
     }
-    return h('li', attributes, row, discounts);
-  }));
+  });
+  while (list.children.length > lines.length) list.lastElementChild.remove();
   if (list.dataset.count !== String(lines.length)) { // a new line: show it
     list.dataset.count = lines.length;
     list.scrollTop = list.scrollHeight;

@@ -13,7 +13,7 @@ const state = {
   sale: null, // the open sale's view
   completed: null, // the sale just paid for, shown until "New sale"
   tendering: false, // the tender screen is up
-  stamp: 0, // bumped by every answer to an action: a fetch started before it is stale
+  revision: 0, // of the newest sale answer shown: an older one arriving late is dropped
 };
 
 // The store's currency ({code, exponent, symbol}) for amounts keyed or searched.
@@ -375,8 +375,7 @@ async function attempt(call, { busy = null, pin = undefined }) {
   try {
     const data = await call(pin);
     hideBanner();
-    state.stamp += 1;
-    if ('sale' in data) applySale(data.sale);
+    if ('sale' in data) applySale(data.sale, data.revision);
     return data;
   } catch (error) {
     const retry = (again) => act(call, { busy, pin: again });
@@ -388,7 +387,9 @@ async function attempt(call, { busy = null, pin = undefined }) {
   }
 }
 
-function applySale(sale) {
+function applySale(sale, revision) {
+  if (revision < state.revision) return;
+  state.revision = revision;
   if (sale?.state === 'completed') {
     Object.assign(state, { completed: sale, sale: null, tendering: false });
     tenderPad.clear();
@@ -403,10 +404,9 @@ function applySale(sale) {
 }
 
 async function refresh() {
-  const { stamp } = state;
   try {
-    const { sale } = await api('GET', '/api/sale');
-    if (stamp === state.stamp) applySale(sale);
+    const { sale, revision } = await api('GET', '/api/sale');
+    applySale(sale, revision);
   } catch (error) {
     if (error.status === 401) handleError(error);
   }
@@ -672,7 +672,10 @@ async function onChange(change) {
     handleError(new ApiError(409, change.notice));
   }
   lastNotice = notice;
-  if (state.staff) await refresh();
+  if (!state.staff) return;
+  // The feed carries the sale for the signed-in cashier; fetch it only if it did not.
+  if ('sale' in change) applySale(change.sale, change.revision);
+  else await refresh();
 }
 
 async function boot() {

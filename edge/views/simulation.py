@@ -27,8 +27,8 @@ def scan():
         _device("scanner").scan(code)
     except ValueError as exc:  # text the scanner's keyboard layout cannot type
         raise TillError(f"cannot scan that: {exc}", 422) from None
-    return jsonify({"sale": till().current(till().operator) if till().operator else None,
-                    "notice": till().notice})
+    # A real scanner gets no answer: the screens learn of the scan from the change feed.
+    return jsonify({"notice": till().notice})
 
 
 @bp.post("/drawer")
