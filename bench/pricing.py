@@ -17,6 +17,7 @@ import json  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
 
+from bench.report import publish, target_lines  # noqa: E402
 from bench.workload import generate, store_wide  # noqa: E402
 from shared import pricing  # noqa: E402
 from shared.pricing import pure  # noqa: E402
@@ -201,14 +202,10 @@ def main():
         f"speedup bound (pure / compiled reading of the baskets and building of results "
         f"alone, no pricing): {bound:.1f}x",
         f"optimal: {optimal}/{len(jobs)} ({100 * optimal / len(jobs):.1f}%)",
-        *(f"target {name}: {'PASS' if ok else 'FAIL'}" for name, ok in report["targets"].items()),
+        *target_lines(report["targets"]),
     ]
     lines += worst_cases(args.repeat)
-    report["lines"] = lines
-    print("\n".join(lines))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"written to {OUT.relative_to(ROOT)}")
+    publish(report, lines, OUT)
 
 
 if __name__ == "__main__":

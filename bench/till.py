@@ -23,6 +23,7 @@ import tempfile  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.pricing import percentile  # noqa: E402
+from bench.report import publish, target_lines  # noqa: E402
 from edge.sample_store import DEFAULT_PATH  # noqa: E402
 from tests.edge.browser import TillServer, launch_chromium  # noqa: E402
 
@@ -138,13 +139,9 @@ def main():
         f"baseline API round trip: p50 {base_stats['p50_ms']} ms, p99 {base_stats['p99_ms']} ms"
         f"; scan-to-screen / round trip (p50): {report['ratio_p50']}x",
         f"till process memory: RSS {report['rss_mb']} MB, peak {report['peak_rss_mb']} MB",
-        *(f"target {name}: {'PASS' if ok else 'FAIL'}" for name, ok in report["targets"].items()),
+        *target_lines(report["targets"]),
     ]
-    report["lines"] = lines
-    print("\n".join(lines))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"written to {OUT.relative_to(ROOT)}")
+    publish(report, lines, OUT)
 
 
 if __name__ == "__main__":
