@@ -10,6 +10,9 @@ from .errors import PricingError
 
 Engine = _kernel.Engine
 price_basket = _kernel.price_basket
+# The contract's split of an amount in proportion to weights (largest remainder, ties to
+# the earlier position); refunds split a sale's taxes over its lines the same way.
+largest_remainder = _kernel.largest_remainder
 COMPILED: bool = _kernel.COMPILED
 
-__all__ = ["COMPILED", "Engine", "PricingError", "price_basket"]
+__all__ = ["COMPILED", "Engine", "PricingError", "largest_remainder", "price_basket"]

@@ -58,7 +58,7 @@ def _round_ratio(a: cython.longlong, num: cython.longlong, den: cython.longlong,
     return q
 
 
-def _largest_remainder(amount, weights):
+def largest_remainder(amount, weights):
     """Split ``amount`` in proportion to ``weights``: floors, then one cent each to the
     largest remainders, ties to the earlier position. Arbitrary-size integers."""
     total = sum(weights)
@@ -698,7 +698,7 @@ class Engine:
         else:
             amount = _round_ratio(total, promo.percent, _PERCENT_FULL, self.half_even)
         positions = sorted(carriers)
-        shares = _largest_remainder(amount, [carriers[pos] for pos in positions])
+        shares = largest_remainder(amount, [carriers[pos] for pos in positions])
         for pos, share in zip(positions, shares, strict=True):
             if share:
                 _add(discounts, applied, pos, promo_index, share, 0)
@@ -716,7 +716,7 @@ class Engine:
         after_items = sum(amounts)
         basket_index, basket_amount = self._basket_promotion(after_items, active)
         if basket_index >= 0:
-            shares = _largest_remainder(basket_amount, amounts)
+            shares = largest_remainder(basket_amount, amounts)
             for pos in range(n):
                 if shares[pos]:
                     _add(discounts, applied, pos, basket_index, shares[pos], 0)
