@@ -59,10 +59,15 @@ ROUND_TRIP = """async () => {
   return performance.now() - start;
 }"""
 
+# Sign in, then open the till with an empty float: no sale before a cash session.
 SIGN_IN = """async (pin) => {
-  const response = await fetch('/api/auth/sign-in', {method: 'POST',
-    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({pin})});
-  if (!response.ok) throw new Error(await response.text());
+  const post = async (path, body) => {
+    const response = await fetch(path, {method: 'POST',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+    if (!response.ok) throw new Error(await response.text());
+  };
+  await post('/api/auth/sign-in', {pin});
+  await post('/api/session/open', {float: 0});
 }"""
 
 

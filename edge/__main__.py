@@ -7,6 +7,7 @@ from waitress import serve
 from .app import create_app
 from .catalog import CatalogError
 from .config import ConfigError, load_config
+from .models import SchemaError
 
 
 def main(argv=None):
@@ -24,7 +25,7 @@ def main(argv=None):
     try:
         config = load_config(args.config, {"till": till})
         app = create_app(config)
-    except (ConfigError, CatalogError) as exc:
+    except (ConfigError, CatalogError, SchemaError) as exc:
         sys.exit(f"till: {exc}")
     host, port = config["till"]["host"], config["till"]["port"]
     print(f"Till {config['till']['id']} at http://{host}:{port}/ "

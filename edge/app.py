@@ -5,11 +5,13 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .cash_desk import CashDesk
 from .catalog import Catalog
 from .config import load_config
 from .devices import create_devices
+from .errors import TillError
 from .models import open_database
-from .till import Till, TillError
+from .till import Till
 
 
 def _secret_key(data_dir):
@@ -34,12 +36,15 @@ def create_app(config=None, devices=None):
     catalog = Catalog.load(config["till"]["store_file"])
     devices = devices or create_devices(config)
     till = app.extensions["till"] = Till(config["till"]["id"], catalog, database, devices)
+    app.extensions["cash_desk"] = CashDesk(till)
     devices.scanner.start(till.device_scan, till.device_reject)
 
-    from .views import auth, kiosk, sale
+    from .views import auth, cash, kiosk, returns, sale
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(cash.bp)
     app.register_blueprint(kiosk.bp)
+    app.register_blueprint(returns.bp)
     app.register_blueprint(sale.bp)
     if config["till"].get("simulation"):
         from .views import simulation

@@ -43,7 +43,12 @@ def priced_view(catalog, sale, lines, payments, customer=None):
     """Price the sale with the catalog's engine: the document the UI, the customer display,
     the receipt and the hub message are all made from."""
     member = bool(customer and customer.member)
-    result = catalog.engine.price(engine_basket(sale, lines, member))
+    result = catalog.engine_for(sale.manual_discount).price(engine_basket(sale, lines, member))
+    return sale_view(catalog, sale, result, lines, payments, customer)
+
+
+def sale_view(catalog, sale, result, lines, payments, customer=None):
+    """A sale and its priced result (from the engine, or a refund's) as one view."""
     promo_name = catalog.promotion_names
     by_position = {entry["line"]: entry for entry in result["lines"]}
     view_lines = []
@@ -58,11 +63,13 @@ def priced_view(catalog, sale, lines, payments, customer=None):
             "discounts": [{**d, "name": promo_name.get(d["promotion"], d["promotion"])}
                           for d in priced["discounts"]] if priced else [],
             "net": priced["net"] if priced else 0,
+            "original_position": line.original_line,  # a refund line: the line it returns
         })
     savings = [{"promotion": a["promotion"], "name": promo_name.get(a["promotion"],
                                                                     a["promotion"]),
                 "times": a["times"], "amount": a["discount"]} for a in result["applied"]]
-    paid = sum(payment.amount for payment in payments)
+    # A refund's payments are negative: what went back counts towards its total.
+    paid = sum(payment.amount for payment in payments) * (-1 if sale.kind == "refund" else 1)
     return {
         "uuid": sale.uuid, "ref": sale_ref(sale), "seq": sale.seq, "till": sale.till,
         "kind": sale.kind, "state": sale.state, "cashier": sale.cashier,

@@ -53,6 +53,8 @@ class Staff:
 
 
 ROLES = ("cashier", "supervisor", "manager")
+# The promotion id of a supervisor's discount on a whole sale.
+MANUAL_DISCOUNT = "manual-discount"
 
 
 def _words(text):
@@ -89,6 +91,11 @@ class Catalog:
             raise CatalogError(f"store file: pricing: {exc}") from None
         self.promotion_names = {promo["id"]: promo.get("name", promo["id"])
                                 for promo in self.pricing.get("promotions", [])}
+        if MANUAL_DISCOUNT in self.promotion_names:
+            raise CatalogError(f"store file: promotion id {MANUAL_DISCOUNT} is reserved for "
+                               "manual discounts")
+        self.promotion_names[MANUAL_DISCOUNT] = "Discount"
+        self._discount_engines = {}
         self.tax_names = {rate["id"]: rate.get("name", rate["id"])
                           for rates in self.pricing["tax_classes"].values() for rate in rates}
         self.products = {}
@@ -188,6 +195,22 @@ class Catalog:
             if not found:
                 return []
         return sorted((self.products[sku] for sku in found), key=lambda p: p.name)[:limit]
+
+    def engine_for(self, manual_discount):
+        """The engine, or for a sale with a manual discount, one whose promotions include
+        it as a basket promotion (the customer gets the better of it and the store's own
+        basket offer). Made once per distinct discount."""
+        if not manual_discount:
+            return self.engine
+        key = json.dumps(manual_discount, sort_keys=True)
+        engine = self._discount_engines.get(key)
+        if engine is None:
+            promotion = {"id": MANUAL_DISCOUNT, "type": "threshold", "min_subtotal": 0,
+                         **manual_discount}
+            config = {**self.pricing,
+                      "promotions": [*self.pricing.get("promotions", []), promotion]}
+            engine = self._discount_engines[key] = pricing.Engine(config)
+        return engine
 
     def staff_name(self, staff_id):
         return next((staff.name for staff in self.staff if staff.id == staff_id), staff_id)

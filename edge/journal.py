@@ -7,7 +7,19 @@ counter row updated in the transaction that uses them, so none is ever handed ou
 import contextlib
 
 from .basket import sale_ref
-from .models import Audit, Counter, Outbox, Payment, Sale, SaleLine, iso, now
+from .cash_report import close_report
+from .models import (
+    Audit,
+    CashMovement,
+    CashSession,
+    Counter,
+    Outbox,
+    Payment,
+    Sale,
+    SaleLine,
+    iso,
+    now,
+)
 
 
 class Journal:
@@ -30,6 +42,11 @@ class Journal:
         Counter.insert(name=name, value=0).on_conflict_ignore().execute()
         Counter.update(value=Counter.value + 1).where(Counter.name == name).execute()
         return Counter.get_by_id(name).value
+
+    def peek_number(self, name):
+        """The last value a sequence handed out (0 if none yet)."""
+        counter = Counter.get_or_none(Counter.name == name)
+        return counter.value if counter else 0
 
     def audit(self, action, staff, approver, sale, detail):
         with self.writing():
@@ -66,6 +83,9 @@ class Journal:
         return (Sale.select().where(Sale.state == "completed")
                 .order_by(Sale.completed_at.desc(), Sale.seq.desc()).first())
 
+    def receipts_pending(self):
+        return Sale.select().where(Sale.receipt_pending).exists()
+
     def lines(self, sale):
         """The sale's lines, read-only (named tuples: re-pricing reads them on every scan)."""
         return list(SaleLine.select().where(SaleLine.sale == sale).order_by(SaleLine.position)
@@ -86,10 +106,29 @@ class Journal:
 
     # -- writing --------------------------------------------------------------------------
 
-    def start_sale(self, cashier):
+    def start_sale(self, cashier, kind="sale", original=None, customer=None):
         with self.writing():
             return Sale.create(seq=self.next_number("sale"), till=self.till_id,
-                               cashier=cashier)
+                               cashier=cashier, kind=kind, original=original,
+                               customer=customer)
+
+    def sale_by_seq(self, seq):
+        return Sale.get_or_none(Sale.seq == seq)
+
+    def refunds_of(self, original, exclude=None):
+        """Completed refunds of a sale (and the given open one, if any, excluded)."""
+        query = Sale.select().where((Sale.original == original.uuid)
+                                    & (Sale.state == "completed"))
+        if exclude is not None:
+            query = query.where(Sale.uuid != exclude.uuid)
+        return list(query)
+
+    def add_refund_line(self, sale, fields):
+        with self.writing():
+            last = (SaleLine.select(SaleLine.position).where(SaleLine.sale == sale)
+                    .order_by(SaleLine.position.desc()).first())
+            return SaleLine.create(sale=sale, position=(last.position + 1) if last else 1,
+                                   **fields)
 
     def add_line(self, sale, product, qty, weight_g, barcode, label_price=None):
         with self.writing():
@@ -113,6 +152,11 @@ class Journal:
             sale.customer = customer_id
             sale.save()
 
+    def set_manual_discount(self, sale, discount):
+        with self.writing():
+            sale.manual_discount = discount
+            sale.save()
+
     def set_state(self, sale, state):
         with self.writing():
             sale.state = state
@@ -129,22 +173,72 @@ class Journal:
     def finish_void(self, sale, staff):
         with self.writing():
             sale.state = "voided"
+            sale.session = self.current_session()
             sale.completed_at = now()
             sale.save()
             Audit.create(action="sale.void", staff=staff, sale=sale.uuid,
                          detail={"ref": sale_ref(sale)})
 
-    def complete(self, sale, result, kind, amount, rounding=0, change=0, **payment):
-        """The last payment, the completed sale and its message for the hub: one commit."""
+    def complete(self, sale, result, payments, rounding=0, change=0):
+        """The last payments, the completed sale and its message for the hub: one commit.
+        ``payments``: dicts of Payment fields (``type``, ``amount``, ...)."""
         with self.writing():
-            Payment.create(sale=sale, type=kind, amount=amount, **payment)
+            for payment in payments:
+                Payment.create(sale=sale, **payment)
             sale.state = "completed"
+            sale.session = self.current_session()
             sale.completed_at = now()
             sale.result = result
             sale.rounding = rounding
             sale.change = change
             sale.save()
             Outbox.create(kind="sale.completed", payload=self.sale_message(sale))
+
+    # -- cash sessions ----------------------------------------------------------------------
+
+    def current_session(self):
+        return CashSession.get_or_none(CashSession.closed_at.is_null())
+
+    def open_session(self, staff, float_amount):
+        with self.writing():
+            session = CashSession.create(number=self.next_number("session"), opened_by=staff,
+                                         float_amount=float_amount)
+            Audit.create(action="session.open", staff=staff,
+                         detail={"session": session.number, "float": float_amount})
+            return session
+
+    def add_movement(self, session, kind, amount, reason, staff, approver=None):
+        with self.writing():
+            return CashMovement.create(session=session, kind=kind, amount=amount,
+                                       reason=reason, staff=staff, approver=approver)
+
+    def session_activity(self, session):
+        """The session's finished sales with their payments, and its cash movements."""
+        sales = list(Sale.select().where(Sale.session == session).order_by(Sale.seq))
+        return ([(sale, self.payments(sale)) for sale in sales],
+                list(CashMovement.select().where(CashMovement.session == session)
+                     .order_by(CashMovement.id)))
+
+    def close_session(self, session, report, counted, staff):
+        """The Z report, its never-reused number and its message for the hub: one commit."""
+        with self.writing():
+            closed_at = now()
+            final = close_report(report, counted, self.next_number("z"), closed_at, staff)
+            session.closed_at = closed_at
+            session.closed_by = staff
+            session.z_number = final["z_number"]
+            session.counted = counted
+            session.report = final
+            session.save()
+            Outbox.create(kind="session.closed", payload={"till": self.till_id, **final})
+            Audit.create(action="session.close", staff=staff,
+                         detail={"z_number": final["z_number"],
+                                 "over_short": final["over_short"]})
+            return final
+
+    def z_report(self, number):
+        session = CashSession.get_or_none(CashSession.z_number == number)
+        return session.report if session else None
 
     def sale_message(self, sale):
         """What the hub is told of a completed sale (the MQTT schema comes with the link)."""

@@ -60,6 +60,18 @@ class CashSession(JournalModel):
     report = JSONField(null=True)
 
 
+class CashMovement(JournalModel):
+    """Cash in or out of the drawer outside a sale, and drawer openings with no sale."""
+
+    session = ForeignKeyField(CashSession, backref="movements")
+    kind = CharField()  # paid_in | paid_out | no_sale
+    amount = IntegerField(default=0)
+    reason = CharField()
+    staff = CharField()
+    approver = CharField(null=True)
+    at = DateTimeField(default=now)
+
+
 class Sale(JournalModel):
     uuid = CharField(primary_key=True, default=lambda: str(uuid.uuid4()))
     seq = IntegerField(unique=True)
@@ -74,6 +86,8 @@ class Sale(JournalModel):
     opened_at = DateTimeField(default=now)
     completed_at = DateTimeField(null=True)
     result = JSONField(null=True)  # the priced basket at completion
+    # A supervisor's discount on the whole sale: {"percent": "10"} or {"amount_off": 500}.
+    manual_discount = JSONField(null=True)
     rounding = IntegerField(default=0)  # cash rounding on the amount due
     change = IntegerField(default=0)
     receipt_pending = BooleanField(default=False)
@@ -98,6 +112,7 @@ class SaleLine(JournalModel):
     # A refund line: the line of the original sale it returns, and the amount it refunds.
     original_line = IntegerField(null=True)
     refund_amount = IntegerField(null=True)
+    refund_taxes = JSONField(null=True)  # {rate id: tax refunded}
 
     class Meta:
         indexes = ((("sale", "position"), True),)
@@ -133,14 +148,33 @@ class Audit(JournalModel):
     detail = JSONField(default=dict)
 
 
-MODELS = (Counter, CashSession, Sale, SaleLine, Payment, Outbox, Audit)
+MODELS = (Counter, CashSession, CashMovement, Sale, SaleLine, Payment, Outbox, Audit)
+
+
+# The journal's schema version, kept in SQLite's user_version. A change to the models above
+# comes with a step in MIGRATIONS (playhouse.migrate) that brings version n-1 to n.
+SCHEMA_VERSION = 1
+MIGRATIONS = {}
+
+
+class SchemaError(RuntimeError):
+    """A journal written by a newer Tilly: refusing it is safer than guessing."""
 
 
 def open_database(path):
-    """Open (creating if needed) the journal at ``path`` and bind the models to it."""
+    """Open (creating if needed) the journal at ``path``, migrate it, bind the models."""
     database = SqliteDatabase(str(path), pragmas=PRAGMAS)
     database.bind(MODELS)
     database.connect(reuse_if_open=True)
-    database.create_tables(MODELS)
+    with database.atomic():
+        version = database.execute_sql("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaError(f"journal {path} has schema {version}; this till knows "
+                              f"{SCHEMA_VERSION}: update the till")
+        if version == 0:
+            database.create_tables(MODELS)
+        for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[step](database)
+        database.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
     database.close()
     return database

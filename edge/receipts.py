@@ -26,8 +26,10 @@ def receipt_document(catalog, view, reprint=False):
         "tax_mode": view["tax_mode"],
         "total": view["total"],
         "cash_total": view["cash_total"],
+        # Refunds pay back (negative payments); the receipt shows them as refunds.
         "tenders": [{"type": p["type"], "label": p["label"],
-                     "amount": p["tendered"] if p["tendered"] is not None else p["amount"]}
+                     "amount": abs(p["tendered"] if p["tendered"] is not None
+                                   else p["amount"])}
                     for p in view["payments"]],
         "change": view["change"],
     }

@@ -12,28 +12,23 @@ import time
 from werkzeug.security import check_password_hash
 
 from shared.barcodes import BarcodeError, classify
+from shared.pricing import PricingError
+from shared.pricing.request import PERCENT_FULL, parse_percent
 
 from .basket import cash_due, priced_view, sale_ref
+from .errors import TillError, is_count
 from .journal import Journal
+from .returns import ReturnsDesk
 
 # Gated actions and who may approve them.
 APPROVERS = ("supervisor", "manager")
-GATED = ("price_override", "void_after_tender", "no_sale", "refund", "refund_without_receipt")
+GATED = ("price_override", "line_discount", "total_discount", "void_after_tender", "no_sale",
+         "refund", "refund_without_receipt")
 MAX_QTY = 9999
 # Wrong PINs in a row before sign-in and approvals pause, and for how long (seconds).
 PIN_ATTEMPTS = 5
 PIN_LOCKOUT_S = 30
 MAX_WEIGHT_G = 1_000_000
-
-
-class TillError(Exception):
-    """A refusal the cashier sees: a clear message, an HTTP status, optional details."""
-
-    def __init__(self, message, status=400, **details):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.details = details
 
 
 class Till:
@@ -57,6 +52,7 @@ class Till:
         # time in µs, so it grows across restarts too.
         self.boot = time.time_ns() // 1000
         self.journal.recover()
+        self.returns = ReturnsDesk(self)
         if devices.drawer is not None:
             # The drawer's sensor is news for the screens: "close the drawer" goes away.
             devices.drawer.when_opened = devices.drawer.when_closed = self._drawer_moved
@@ -80,6 +76,24 @@ class Till:
             finally:
                 self.version += 1
                 self.changed.notify_all()
+                self._show_status()
+
+    def _show_status(self):
+        """The status lights: error while a receipt waits for the printer, attention while
+        the drawer is open, busy during a sale, else ready."""
+        lights = self.devices.lights
+        if lights is None:
+            return
+        if self.journal.receipts_pending():
+            state = "error"
+        elif self.drawer_open:
+            state = "attention"
+        elif self.journal.open_sale() is not None:
+            state = "busy"
+        else:
+            state = "ready"
+        if lights.state != state:
+            lights.show(state)
 
     def wait_for_change(self, since, timeout):
         """Block until ``version`` passes ``since`` or ``timeout`` seconds; the version."""
@@ -162,8 +176,11 @@ class Till:
         if self._view is not None and self._view[0] == key:
             return self._view[1]
         customer = self.catalog.customers.get(sale.customer) if sale.customer else None
-        view = priced_view(self.catalog, sale, self.journal.lines(sale),
-                           self.journal.payments(sale), customer)
+        if sale.kind == "refund":
+            view = self.returns.view(sale, customer)
+        else:
+            view = priced_view(self.catalog, sale, self.journal.lines(sale),
+                               self.journal.payments(sale), customer)
         view["revision"] = self.revision
         self._view = (key, view)
         return view
@@ -183,9 +200,17 @@ class Till:
             sale = self.journal.open_sale()
             return self.revision, self.view(sale) if sale else None
 
+    def require_session(self):
+        if self.journal.current_session() is None:
+            raise TillError("the till is not open: count the float first", 409,
+                            session_closed=True)
+
     def _sale(self, staff):
         sale = self.journal.open_sale()
-        return sale or self.journal.start_sale(staff.id)
+        if sale is None:
+            self.require_session()
+            sale = self.journal.start_sale(staff.id)
+        return sale
 
     def _open(self):
         sale = self.journal.open_sale()
@@ -211,6 +236,8 @@ class Till:
                     raise TillError(f"unknown barcode {scan.gtin}: key the item in or search "
                                     "by name", 404, code=scan.gtin, manual_entry=True)
                 if product.by_weight:
+                    if getattr(self.journal.open_sale(), "kind", None) == "refund":
+                        raise TillError("return weighed items from the receipt's list", 409)
                     raise TillError(f"{product.name} is sold by weight: weigh it", 409,
                                     sku=product.sku, weigh=True)
                 return self._add(staff, product, qty=1, barcode=scan.gtin)
@@ -220,8 +247,9 @@ class Till:
                     raise TillError(f"unknown weighed item {scan.item}: key it in", 404,
                                     code=code, manual_entry=True)
                 return self._add_variable(staff, product, scan, code)
-            raise TillError("receipt barcodes are read on the returns screen", 409,
-                            code=code)
+            if self.journal.open_sale() is None:
+                return self.returns.start(staff, code=code)
+            raise TillError("finish the sale in progress before a return", 409, code=code)
 
     def _add_variable(self, staff, product, scan, code):
         if not product.by_weight:
@@ -238,18 +266,22 @@ class Till:
             if product is None:
                 raise TillError(f"unknown product {sku!r}", 404)
             if product.by_weight:
-                if not _is_count(weight_g, MAX_WEIGHT_G):
+                if not is_count(weight_g, MAX_WEIGHT_G):
                     raise TillError(f"{product.name} is sold by weight: give weight_g, "
                                     f"1 to {MAX_WEIGHT_G} grams", 422, weigh=True)
                 return self._add(staff, product, weight_g=weight_g)
             qty = 1 if qty is None else qty
-            if not _is_count(qty, MAX_QTY):
+            if not is_count(qty, MAX_QTY):
                 raise TillError(f"quantity must be a whole number from 1 to {MAX_QTY}", 422)
             return self._add(staff, product, qty=qty)
 
     def _add(self, staff, product, qty=None, weight_g=None, barcode=None, label_price=None):
         sale = self._sale(staff)
-        self._refuse_after_tender(sale, "add items")
+        if sale.kind == "refund":
+            if qty != 1 or label_price is not None:
+                raise TillError("return weighed items from the receipt's list", 409)
+            return self.returns.scan_product(staff, sale, product, barcode)
+        self.refuse_after_tender(sale, "add items")
         last = self.journal.last_live_line(sale)
         if (qty is not None and label_price is None and last is not None
                 and last.sku == product.sku and last.qty is not None
@@ -261,37 +293,75 @@ class Till:
             self.journal.add_line(sale, product, qty, weight_g, barcode, label_price)
         return self.view(sale)
 
-    def _refuse_after_tender(self, sale, what):
+    def refuse_after_tender(self, sale, what):
         if self.journal.payments(sale):
             raise TillError(f"cannot {what} once payment has started", 409)
 
     def set_qty(self, staff, position, qty):
         with self.changing():
-            sale = self._open()
-            self._refuse_after_tender(sale, "change quantities")
-            line = self.journal.line(sale, position)
-            if line is None or line.voided:
-                raise TillError(f"no line {position} in this sale", 404)
+            sale, line = self._line_to_change(position, "change quantities")
             if line.weight_g is not None:
                 raise TillError("a weighed line's quantity cannot change: void and re-weigh",
                                 409)
-            if not _is_count(qty, MAX_QTY):
+            if not is_count(qty, MAX_QTY):
                 raise TillError(f"quantity must be a whole number from 1 to {MAX_QTY}", 422)
-            self.journal.update_line(line, qty=qty)
+            if sale.kind == "refund":
+                self.returns.set_qty(sale, line, qty)
+            else:
+                self.journal.update_line(line, qty=qty)
             return self.view(sale)
+
+    def _line_to_change(self, position, what):
+        """The open sale and its live line ``position``, before any payment."""
+        sale = self._open()
+        self.refuse_after_tender(sale, what)
+        line = self.journal.line(sale, position)
+        if line is None or line.voided:
+            raise TillError(f"no line {position} in this sale", 404)
+        return sale, line
 
     def override_price(self, staff, position, unit_price, pin):
         with self.changing():
-            sale = self._open()
-            self._refuse_after_tender(sale, "override prices")
-            line = self.journal.line(sale, position)
-            if line is None or line.voided:
-                raise TillError(f"no line {position} in this sale", 404)
-            if not _is_count(unit_price, 10**10, minimum=0):
+            sale, line = self._line_to_change(position, "override prices")
+            if not is_count(unit_price, 10**10, minimum=0):
                 raise TillError("price must be a whole number of minor units >= 0", 422)
             self.approve(pin, "price_override", staff, sale.uuid,
                          {"position": position, "from": line.unit_price, "to": unit_price})
             self.journal.update_line(line, price_override=unit_price)
+            return self.view(sale)
+
+    def discount_line(self, staff, position, percent, pin):
+        """A percentage off one line's unit price, approved; promotions still apply."""
+        with self.changing():
+            sale, line = self._line_to_change(position, "discount lines")
+            rate = _percent(percent)
+            shown = next(item for item in self.view(sale)["lines"]
+                         if item["position"] == position)["unit_price"]
+            price = (2 * shown * (PERCENT_FULL - rate) + PERCENT_FULL) // (2 * PERCENT_FULL)
+            self.approve(pin, "line_discount", staff, sale.uuid,
+                         {"position": position, "percent": percent, "from": shown, "to": price})
+            self.journal.update_line(line, price_override=price)
+            return self.view(sale)
+
+    def discount_sale(self, staff, percent=None, amount_off=None, pin=None):
+        """A discount on the whole sale (percent or amount), approved; none removes it."""
+        with self.changing():
+            sale = self._open()
+            self.refuse_after_tender(sale, "discount the sale")
+            if percent is None and amount_off is None:
+                self.journal.set_manual_discount(sale, None)
+                return self.view(sale)
+            if (percent is None) == (amount_off is None):
+                raise TillError("give a percent or an amount off, not both", 422)
+            if percent is not None:
+                _percent(percent)
+                discount = {"percent": percent}
+            elif is_count(amount_off, 10**10):
+                discount = {"amount_off": amount_off}
+            else:
+                raise TillError("amount off must be a positive whole number of minor units", 422)
+            self.approve(pin, "total_discount", staff, sale.uuid, discount)
+            self.journal.set_manual_discount(sale, discount)
             return self.view(sale)
 
     def void_line(self, staff, position, pin=None):
@@ -313,14 +383,14 @@ class Till:
             if customer is None:
                 raise TillError("no customer with that card or phone number", 404)
             sale = self._sale(staff)
-            self._refuse_after_tender(sale, "change the customer")
+            self.refuse_after_tender(sale, "change the customer")
             self.journal.set_customer(sale, customer.id)
             return self.view(sale)
 
     def detach_customer(self, staff):
         with self.changing():
             sale = self._open()
-            self._refuse_after_tender(sale, "change the customer")
+            self.refuse_after_tender(sale, "change the customer")
             self.journal.set_customer(sale, None)
             return self.view(sale)
 
@@ -337,7 +407,7 @@ class Till:
     def park(self, staff):
         with self.changing():
             sale = self._open()
-            self._refuse_after_tender(sale, "park the sale")
+            self.refuse_after_tender(sale, "park the sale")
             if not self.journal.live_lines(sale):
                 raise TillError("nothing to park: the sale is empty", 409)
             self.journal.set_state(sale, "parked")
@@ -369,6 +439,8 @@ class Till:
         """
         with self.changing():
             sale = self._open()
+            if sale.kind == "refund":
+                raise TillError("a return is paid back with Refund, not taken as payment", 409)
             view = self.view(sale)
             if not any(not line["voided"] for line in view["lines"]):
                 raise TillError("the sale is empty", 409)
@@ -389,19 +461,20 @@ class Till:
         increment = self.catalog.pricing.get("cash_increment", 1)
         due = cash_due(remaining, increment)
         amount = due if amount is None else amount
-        if not _is_count(amount, 10**12, minimum=1):
+        if not is_count(amount, 10**12, minimum=1):
             raise TillError("cash tendered must be a positive whole number of minor units", 422)
         if amount < due:
             self.journal.add_payment(sale, "cash", amount, tendered=amount)
             return self.view(sale)
-        self.journal.complete(sale, self._completion(sale), "cash", due, tendered=amount,
+        self.journal.complete(sale, self._completion(sale),
+                              [{"type": "cash", "amount": due, "tendered": amount}],
                               rounding=due - remaining, change=amount - due)
-        self._after_completion(sale, cash=True)
+        self.after_completion(sale, cash=True)
         return self.view(sale)
 
     def _tender_card(self, staff, sale, remaining, amount):
         amount = remaining if amount is None else amount
-        if not _is_count(amount, 10**12, minimum=1) or amount > remaining:
+        if not is_count(amount, 10**12, minimum=1) or amount > remaining:
             raise TillError("card amount must be between 1 and the amount remaining", 422)
         terminal = self.devices.payment
         result = terminal.charge(amount, self.catalog.currency["code"],
@@ -418,25 +491,32 @@ class Till:
         if amount < remaining:
             self.journal.add_payment(sale, "card", amount, **payment)
             return self.view(sale)
-        self.journal.complete(sale, self._completion(sale), "card", amount, **payment)
-        self._after_completion(sale, cash=False)
+        self.journal.complete(sale, self._completion(sale),
+                              [{"type": "card", "amount": amount, **payment}])
+        self.after_completion(sale, cash=False)
         return self.view(sale)
 
     def _completion(self, sale):
         """The priced basket that the journal keeps with the completed sale."""
         return self.view(sale)["pricing"]
 
-    def _after_completion(self, sale, cash):
+    def after_completion(self, sale, cash):
         """Drawer and receipt: hardware trouble never undoes a completed sale."""
         sale = self.journal.get(sale.uuid)
-        if cash and self.devices.drawer is not None:
-            try:
-                self.devices.drawer.open()
-            except self.devices.drawer_error as exc:
-                self.notice = {"error": f"the cash drawer did not open: {exc}"}
-                self.journal.audit("drawer.failed", sale.cashier, None, sale.uuid,
-                                   {"reason": str(exc)})
+        if cash:
+            self.open_drawer(sale)
         self.print_receipt(sale)
+
+    def open_drawer(self, sale=None):
+        """Pulse the drawer open; a drawer that fails is reported, never blocks."""
+        if self.devices.drawer is None:
+            return
+        try:
+            self.devices.drawer.open()
+        except self.devices.drawer_error as exc:
+            self.notice = {"error": f"the cash drawer did not open: {exc}"}
+            self.journal.audit("drawer.failed", self.operator and self.operator.id, None,
+                               sale and sale.uuid, {"reason": str(exc)})
 
     def print_receipt(self, sale, reprint=False):
         """Print; if the printer cannot, the receipt is queued for reprint."""
@@ -454,6 +534,18 @@ class Till:
         self.journal.set_receipt_pending(sale, False)
         return True
 
+    def receipt_preview(self):
+        """The last completed sale's receipt as a PNG, laid out as the printer prints it."""
+        from drivers.printer.preview import render_preview
+
+        from .receipts import receipt_document
+
+        with self.lock:
+            sale = self.journal.last_completed()
+            if sale is None:
+                raise TillError("no completed sale yet", 404)
+            return render_preview(receipt_document(self.catalog, self.view(sale)))
+
     def reprint_last(self, staff):
         with self.changing():
             sale = self.journal.last_completed()
@@ -465,5 +557,9 @@ class Till:
             return self.view(sale)
 
 
-def _is_count(value, maximum, minimum=1):
-    return type(value) is int and minimum <= value <= maximum
+def _percent(text):
+    """A percent as the pricing contract writes it ("12.5"), in 1/10,000 %."""
+    try:
+        return parse_percent(text, "percent")
+    except PricingError as exc:
+        raise TillError(str(exc), 422) from None

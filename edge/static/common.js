@@ -28,26 +28,46 @@ export class ApiError extends Error {
   }
 }
 
+async function send(path, options) {
+  try {
+    return await fetch(path, options);
+  } catch {
+    throw new ApiError(0, { error: 'The till is not answering: check that it is running.' });
+  }
+}
+
+const unexpected = (status) => new ApiError(status, {
+  error: `Unexpected answer from the till (HTTP ${status}).` });
+
+// The till's refusal: its JSON body ({error, ...details}).
+async function refusal(response) {
+  try {
+    return new ApiError(response.status, await response.json());
+  } catch {
+    return unexpected(response.status);
+  }
+}
+
 export async function api(method, path, body) {
   const options = { method, cache: 'no-store', headers: { Accept: 'application/json' } };
   if (method !== 'GET') {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body ?? {});
   }
-  let response;
+  const response = await send(path, options);
+  if (!response.ok) throw await refusal(response);
   try {
-    response = await fetch(path, options);
+    return await response.json();
   } catch {
-    throw new ApiError(0, { error: 'The till is not answering: check that it is running.' });
+    throw unexpected(response.status);
   }
-  let data;
-  try {
-    data = await response.json();
-  } catch {
-    data = { error: `Unexpected answer from the till (HTTP ${response.status}).` };
-  }
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+}
+
+// A binary answer of the till (an image) as a Blob; refusals as for `api`.
+export async function apiBlob(path) {
+  const response = await send(path, { cache: 'no-store' });
+  if (!response.ok) throw await refusal(response);
+  return response.blob();
 }
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
@@ -100,7 +120,7 @@ function lineItem(line, currency, onTap) {
     h('span', { class: 'line-unit' }, unit),
     h('span', { class: 'line-amount', test: 'line-amount' },
       line.voided ? 'void' : formatMoney(line.base, currency)));
-  const discounts = line.voided ? [] : line.discounts.map((discount) =>
+  const discounts = line.voided ? [] : (line.discounts ?? []).map((discount) =>
     h('div', { class: 'line-discount', test: 'line-discount' },
       h('span', {}, discount.name), h('span', {}, formatMoney(-discount.amount, currency))));
   const attributes = { class: `line${line.voided ? ' voided' : ''}`, test: 'line',

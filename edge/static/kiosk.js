@@ -2,7 +2,7 @@
 // Every screen is drawn from `state`; every call goes through `act`, which turns the till's
 // refusals into what the cashier must do next (approve, weigh, close the drawer...).
 import {
-  ApiError, api, formatMoney, h, renderLines, renderTotals, watchChanges,
+  ApiError, api, apiBlob, formatMoney, formatWeight, h, renderLines, renderTotals, watchChanges,
 } from './common.js';
 
 const $ = (test) => document.querySelector(`[data-test="${test}"]`);
@@ -10,14 +10,28 @@ const simulation = document.body.dataset.simulation === 'true';
 
 const state = {
   staff: null, // who is signed in: {id, name, role}
-  sale: null, // the open sale's view
+  store: null, // GET /api/store: denominations, reasons, till id
+  session: undefined, // the cash session: undefined before it is known, null when closed
+  sale: null, // the open sale's view (kind "refund" for a return)
   completed: null, // the sale just paid for, shown until "New sale"
   tendering: false, // the tender screen is up
+  returning: false, // the returns screen is up, before a refund is started
+  counting: false, // the cash is being counted to close the till
+  report: null, // the X or Z report shown: {kind: 'x' | 'z', report}
+  lastZ: null, // the Z report of the session closed here, for the next session's number
   revision: 0, // of the newest sale answer shown: an older one arriving late is dropped
 };
 
+// Everything that belongs to whoever was signed in, for sign-out and a lost session.
+function forgetStaff() {
+  Object.assign(state, { staff: null, store: null, session: undefined, sale: null,
+                         completed: null, tendering: false, returning: false,
+                         counting: false, report: null });
+}
+
 // The store's currency ({code, exponent, symbol}) for amounts keyed or searched.
 const storeCurrency = JSON.parse(document.body.dataset.currency);
+const money = (minor) => formatMoney(minor, storeCurrency);
 
 // -- keypads -------------------------------------------------------------------------------
 
@@ -70,7 +84,7 @@ function keypad({ mode, maxLength, test, suffix = '', onEnter = null }) {
 }
 
 // An on-screen keyboard typing into `input` (which keeps the hardware keyboard too).
-const KEY_ROWS = ['1234567890', 'QWERTYUIOP', 'ASDFGHJKL', 'ZXCVBNM'];
+const KEY_ROWS = ['1234567890', 'QWERTYUIOP', 'ASDFGHJKL', 'ZXCVBNM-'];
 
 function keyboard(input) {
   const edit = (change) => {
@@ -106,7 +120,7 @@ function closeDialog() {
   dialogPad = null;
 }
 
-const cancelButton = () => button('Cancel', 'dialog-cancel', closeDialog);
+const cancelButton = (label = 'Cancel') => button(label, 'dialog-cancel', closeDialog);
 
 function openDialog(title, kind, ...content) {
   dialogPad = null;
@@ -308,15 +322,21 @@ function drawerDialog(message, retry) {
       cancelButton()));
 }
 
-function voidSaleDialog() {
-  openDialog('Void this sale?', 'void',
-    h('p', { class: 'note' }, 'Every line of the sale is cancelled.'),
+// Voiding the open sale (or return), after a confirmation that says what is lost.
+function confirmVoid(title, test, note, confirm, keep) {
+  openDialog(title, test,
+    h('p', { class: 'note' }, note),
     h('div', { class: 'dialog-buttons' },
-      button('Void sale', 'void-confirm', () => {
+      button(confirm, `${test}-confirm`, () => {
         closeDialog();
         act((pin) => api('POST', '/api/sale/void', { approver_pin: pin }));
       }, 'danger'),
-      button('Keep the sale', 'dialog-cancel', closeDialog)));
+      keep));
+}
+
+function voidSaleDialog() {
+  confirmVoid('Void this sale?', 'void', 'Every line of the sale is cancelled.', 'Void sale',
+    button('Keep the sale', 'dialog-cancel', closeDialog));
 }
 
 // -- messages and calls ----------------------------------------------------------------------
@@ -345,16 +365,29 @@ function handleError(error, retry = null) {
   }
   const { data } = error;
   if (error.status === 401 && state.staff) {
-    Object.assign(state, { staff: null, sale: null, completed: null, tendering: false });
+    forgetStaff();
+    render();
+  }
+  if (data.session_closed && state.staff) {
+    state.session = null; // closed: the float is counted before anything else
     render();
   }
   if (data.approval && retry) approvalDialog(data.error, retry);
   else if (data.drawer_open && retry) drawerDialog(data.error, retry);
-  else if (data.weigh && data.sku) weightDialog(data.sku, data.error);
+  else if (data.weigh && data.sku && state.sale?.kind !== 'refund') {
+    weightDialog(data.sku, data.error);
+  }
   else if (data.manual_entry) {
     showBanner(data.error, { actions: [button('Search by name', 'banner-search', () => {
       hideBanner();
       searchDialog();
+    })] });
+  } else if (isReceiptCode(data.code)) {
+    showBanner(data.error, { actions: [button('Return items', 'banner-return', () => {
+      hideBanner();
+      state.returning = true;
+      render();
+      startReturn(data.code);
     })] });
   } else showBanner(data.error);
 }
@@ -364,21 +397,23 @@ let queue = Promise.resolve();
 // Runs `call(approverPin)` and shows its sale; a refusal asking for a supervisor's PIN runs
 // it again with the PIN (and again if that PIN is refused). Calls run one after the other,
 // in the order asked: fast scans keep their order, a double tap waits for the first.
+// `done(data)` runs once the call succeeds, after an approval too.
 function act(call, options = {}) {
   const run = queue.then(() => attempt(call, options));
   queue = run;
   return run;
 }
 
-async function attempt(call, { busy = null, pin = undefined }) {
+async function attempt(call, { busy = null, pin = undefined, done = null }) {
   if (busy) showBusy(busy);
   try {
     const data = await call(pin);
     hideBanner();
     if ('sale' in data) applySale(data.sale, data.revision);
+    if (done) done(data);
     return data;
   } catch (error) {
-    const retry = (again) => act(call, { busy, pin: again });
+    const retry = (again) => act(call, { busy, pin: again, done });
     if (pin && error.status === 401) approvalDialog(error.data.error, retry);
     else handleError(error, retry);
     return null;
@@ -391,14 +426,18 @@ function applySale(sale, revision) {
   if (revision < state.revision) return;
   state.revision = revision;
   if (sale?.state === 'completed') {
-    Object.assign(state, { completed: sale, sale: null, tendering: false });
+    Object.assign(state, { completed: sale, sale: null, tendering: false, returning: false });
     tenderPad.clear();
   } else {
     // A sale that arrives part-paid (after a restart, say) opens on the tender screen.
     const arriving = Boolean(sale) && sale.uuid !== state.sale?.uuid;
+    const refund = sale?.kind === 'refund';
     state.sale = sale;
     if (sale) state.completed = null; // a scan after the change screen starts the next sale
-    state.tendering = Boolean(sale) && (state.tendering || (arriving && sale.paid > 0));
+    state.tendering = Boolean(sale) && !refund
+                      && (state.tendering || (arriving && sale.paid > 0));
+    // A refund cancelled goes back to the returns screen; a sale started ends returns.
+    state.returning = refund || (state.returning && !sale);
   }
   render();
 }
@@ -428,11 +467,426 @@ async function simulate(path, body, status) {
   }
 }
 
+// -- the cash session: counting cash, the till menu, reports --------------------------------
+
+// Cash counted by denomination into `grid`: a stepper per note and coin (a tap on the count
+// keys it in), the total shown in `total`. Without denominations, the total is keyed.
+function cashCount(grid, total, test) {
+  const denominations = state.store?.denominations ?? [];
+  const counts = new Map(denominations.map((value) => [value, 0]));
+  let keyed = 0; // the total keyed when the store lists no denominations
+  const cells = new Map();
+  const sum = () => (denominations.length
+    ? [...counts].reduce((all, [value, n]) => all + value * n, 0) : keyed);
+  const show = () => {
+    for (const [value, cell] of cells) {
+      const n = counts.get(value);
+      cell.count.textContent = String(n);
+      cell.sum.textContent = n ? money(value * n) : '';
+      cell.element.classList.toggle('counted', n > 0);
+    }
+    total.textContent = money(sum());
+  };
+  const set = (value, n) => {
+    counts.set(value, Math.max(0, Math.min(n, 99999)));
+    show();
+  };
+  const keyCount = (value) => padDialog({
+    title: `How many ${money(value)}?`, kind: 'count', mode: 'number', maxLength: 5,
+    enterLabel: 'Set', note: `Now ${counts.get(value)}`, onEnter: (n) => set(value, Number(n)),
+    extra: [button('None', 'count-none', () => {
+      closeDialog();
+      set(value, 0);
+    })],
+  });
+  const keyTotal = () => padDialog({
+    title: 'Cash counted', kind: 'count', mode: 'money', maxLength: 9, enterLabel: 'Set',
+    onEnter: (minor) => {
+      keyed = Number(minor);
+      show();
+    },
+  });
+  grid.replaceChildren(...denominations.map((value) => {
+    const cell = {
+      count: button('0', `${test}-${value}-count`, () => keyCount(value), 'denom-count'),
+      sum: h('span', { class: 'denom-sum', test: `${test}-${value}-sum` }),
+    };
+    cell.element = h('div', { class: 'denom', test: `${test}-${value}` },
+      h('div', { class: 'denom-label' }, h('strong', {}, money(value)), cell.sum),
+      button('−', `${test}-${value}-minus`, () => set(value, counts.get(value) - 1)),
+      cell.count,
+      button('+', `${test}-${value}-plus`, () => set(value, counts.get(value) + 1)));
+    cells.set(value, cell);
+    return cell.element;
+  }));
+  if (!denominations.length) {
+    grid.append(button('Key in the amount counted', `${test}-key-total`, keyTotal, 'primary'));
+  }
+  show();
+  return {
+    total: sum,
+    // {denomination: count} as the API takes it (the keyed total as one "denomination").
+    counted: () => (denominations.length
+      ? Object.fromEntries([...counts].filter(([, n]) => n).map(([v, n]) => [String(v), n]))
+      : (keyed ? { [keyed]: 1 } : {})),
+    clear() {
+      for (const value of counts.keys()) counts.set(value, 0);
+      keyed = 0;
+      show();
+    },
+  };
+}
+
+let openCount = null;
+let closeCount = null;
+
+// The store and the cash session, after sign-in: what the till screens are made from.
+async function loadTill() {
+  const [{ session }, store] = await Promise.all([api('GET', '/api/session'),
+                                                  api('GET', '/api/store')]);
+  Object.assign(state, { session, store });
+  openCount = cashCount($('open-count'), $('open-count-total'), 'open-count');
+  closeCount = cashCount($('close-count'), $('close-count-total'), 'close-count');
+}
+
+async function openTill() {
+  const counted = openCount.counted();
+  const data = await act(() => api('POST', '/api/session/open', { counted }),
+                         { busy: 'Opening the till…' });
+  if (!data) return;
+  state.session = data.session;
+  openCount.clear();
+  render();
+  showBanner(`Till open: session ${data.session.number}, float ${money(data.session.float)}.`,
+             { kind: 'info' });
+}
+
+function startClose() {
+  closeCount.clear();
+  state.counting = true;
+  render();
+}
+
+function confirmClose() {
+  const counted = closeCount.counted();
+  openDialog('Close the till?', 'close',
+    h('p', { class: 'note' }, `Session ${state.session?.number}: ${money(closeCount.total())} `
+      + 'counted. The Z report is final: the session cannot take sales afterwards.'),
+    h('div', { class: 'dialog-buttons' },
+      button('Close till', 'close-confirm', async () => {
+        closeDialog();
+        const data = await act(() => api('POST', '/api/session/close', { counted }),
+                               { busy: 'Closing the till…' });
+        if (!data) return;
+        Object.assign(state, { session: null, counting: false, lastZ: data.report,
+                               report: { kind: 'z', report: data.report } });
+        render();
+      }, 'danger'),
+      button('Keep counting', 'dialog-cancel', closeDialog)));
+}
+
+async function xReport() {
+  const data = await act(() => api('GET', '/api/session/x-report'));
+  if (!data) return;
+  state.report = { kind: 'x', report: data.report };
+  render();
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString([], {
+  day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '—');
+const TENDERS = { cash: 'Cash', card: 'Card', voucher: 'Voucher', store_credit: 'Store credit' };
+
+function overShortLabel(amount) {
+  if (amount < 0) return 'Short';
+  return amount > 0 ? 'Over' : 'Balanced';
+}
+
+// The report's figures by section, each [label, amount in minor units or text, test].
+function reportSections(report) {
+  const counted = Object.entries(report.counted ?? {})
+    .map(([value, n]) => [Number(value), n]).filter(([, n]) => n).sort(([a], [b]) => b - a);
+  return [
+    ['Sales', [['Sales', String(report.sales.count), 'report-sales-count'],
+               ['Subtotal', report.sales.subtotal], ['Discounts', -report.sales.discounts],
+               ['Total', report.sales.total, 'report-sales-total']]],
+    ['Refunds', [['Refunds', String(report.refunds.count)],
+                 ['Total', -report.refunds.total, 'report-refunds-total'],
+                 ['Voided sales', String(report.voided)]]],
+    ['Tenders', report.tenders.length
+      ? report.tenders.map((t) => [TENDERS[t.type] ?? t.type, t.amount, `report-tender-${t.type}`])
+      : [['None', '']]],
+    ['Taxes', report.taxes.length ? report.taxes.map((tax) => [tax.name, tax.amount])
+      : [['None', '']]],
+    ['Cash', [['Float', report.float, 'report-float'], ['Paid in', report.paid_in],
+              ['Paid out', -report.paid_out, 'report-paid-out'],
+              ['Cash rounding', report.rounding], ['No sales', String(report.no_sales)],
+              ['Expected in drawer', report.expected_cash]]],
+    counted.length ? ['Counted', counted.map(([value, n]) => [`${n} × ${money(value)}`,
+                                                               value * n])] : null,
+  ].filter(Boolean);
+}
+
+function renderReport() {
+  const { kind, report } = state.report;
+  const z = kind === 'z';
+  const figure = (value) => (typeof value === 'number' ? money(value) : value);
+  const row = ([label, value, test], className = '') => h('div', { class: className, test },
+    h('dt', {}, label), h('dd', {}, figure(value)));
+  $('report-title').textContent = z ? `Z report ${report.z_number}` : 'X report';
+  $('report-when').textContent = `Session ${report.session} · opened ${when(report.opened_at)}`
+    + (z ? ` · closed ${when(report.closed_at)}` : ' · till still open');
+  $('report-body').replaceChildren(...reportSections(report).map(([title, rows]) => h(
+    'section', { class: 'report-section' }, h('h3', {}, title), h('dl', {}, rows.map(
+      (figures) => row(figures))))));
+  const over = report.over_short;
+  $('report-cash').replaceChildren(...(z ? [
+    row(['Expected', report.expected_cash, 'report-expected']),
+    row(['Counted', report.counted_total, 'report-counted']),
+    row([overShortLabel(over), over, 'report-over-short'],
+        `over-short ${over < 0 ? 'short' : ''}${over > 0 ? 'over' : ''}`),
+  ] : [row(['Float', report.float]),
+       row(['Expected', report.expected_cash, 'report-expected'], 'over-short')]));
+  $('report-done').textContent = z ? 'Next session' : 'Done';
+}
+
+const MOVES = { paid_in: 'Paid in', paid_out: 'Paid out', no_sale: 'No sale' };
+
+// The reason for a cash movement: one of the store's, or typed when it lists none.
+function reasonDialog(title, kind, onReason) {
+  const reasons = state.store?.reasons?.[kind] ?? [];
+  const choose = (reason) => {
+    if (!reason.trim()) return;
+    closeDialog();
+    onReason(reason.trim());
+  };
+  if (reasons.length) {
+    openDialog(title, 'reason', h('div', { class: 'choice-grid' },
+      reasons.map((reason) => h('button', { type: 'button', test: 'reason-option',
+                                            'data-reason': reason,
+                                            onclick: () => choose(reason) }, reason)),
+      cancelButton()));
+    return;
+  }
+  const input = textField('reason-input', 'Reason');
+  openDialog(title, 'reason', h('div', { class: 'text-dialog' },
+    h('div', { class: 'text-entry' }, input, keyboard(input)),
+    h('div', { class: 'dialog-side' },
+      button('OK', 'reason-enter', () => choose(input.value), 'primary'), cancelButton())));
+  input.focus();
+}
+
+function cashMovement(kind) {
+  padDialog({
+    title: MOVES[kind], kind: kind.replace('_', '-'), mode: 'money', maxLength: 9,
+    enterLabel: 'Next: reason',
+    note: kind === 'paid_in' ? 'Cash put into the drawer.' : 'Cash taken out of the drawer.',
+    onEnter: (minor) => reasonDialog(`${MOVES[kind]} ${money(Number(minor))}: why?`, kind,
+      (reason) => act(() => api('POST', `/api/session/${kind.replace('_', '-')}`,
+                                { amount: Number(minor), reason }), {
+        done: () => showBanner(`${MOVES[kind]} ${money(Number(minor))} (${reason}): the `
+                               + 'drawer is open, close it when done.', { kind: 'info' }),
+      })),
+  });
+}
+
+function noSale() {
+  reasonDialog('No sale: why open the drawer?', 'no_sale', (reason) => act(
+    (pin) => api('POST', '/api/drawer/no-sale', { reason, approver_pin: pin }),
+    { done: () => showBanner(`Drawer opened, no sale (${reason}).`, { kind: 'info' }) }));
+}
+
+async function reprint() {
+  try {
+    await api('POST', '/api/receipts/last/reprint');
+    showBanner('Receipt reprinted.', { kind: 'info' });
+  } catch (error) {
+    handleError(error);
+  }
+}
+
+// The last receipt as the printer lays it out.
+async function receiptPreview() {
+  let url;
+  try {
+    url = URL.createObjectURL(await apiBlob('/api/receipts/last/preview.png'));
+  } catch (error) {
+    handleError(error);
+    return;
+  }
+  const image = h('img', { src: url, alt: 'The last receipt', test: 'receipt-image' });
+  image.addEventListener('load', () => URL.revokeObjectURL(url));
+  openDialog('Last receipt', 'receipt', h('div', { class: 'receipt-preview' }, image),
+    h('div', { class: 'dialog-buttons' },
+      button('Reprint', 'receipt-reprint', () => {
+        closeDialog();
+        reprint();
+      }), cancelButton('Close')));
+}
+
+function tillMenu() {
+  const busy = Boolean(state.sale);
+  const item = (label, test, action, disabled = false, className = '') => h('button', {
+    type: 'button', class: className, test, disabled, onclick: () => {
+      closeDialog();
+      action();
+    },
+  }, label);
+  openDialog(`Till · session ${state.session?.number ?? '—'}`, 'till',
+    busy ? h('p', { class: 'note' },
+             'A sale is in progress: finish or park it to take a return or close the till.')
+      : null,
+    h('div', { class: 'choice-grid' },
+      item('X report', 'menu-x-report', xReport),
+      item('Paid in', 'menu-paid-in', () => cashMovement('paid_in')),
+      item('Paid out', 'menu-paid-out', () => cashMovement('paid_out')),
+      item('No sale', 'menu-no-sale', noSale),
+      item('Returns', 'menu-returns', openReturns, busy),
+      item('Reprint last receipt', 'menu-reprint', reprint),
+      item('Receipt preview', 'menu-receipt-preview', receiptPreview),
+      item('Close till (Z)', 'menu-close-till', startClose, busy, 'danger'),
+      cancelButton()));
+}
+
+// Where a refund's money goes: a card of the original sale, or cash from the drawer.
+const refundedTo = ({ type, label }) => (type === 'cash' ? 'Cash from the drawer'
+  : `To ${label}`);
+
+// -- returns -----------------------------------------------------------------------------------
+
+const isReceiptCode = (code) => typeof code === 'string' && /^TS-/i.test(code.trim());
+
+function openReturns() {
+  state.returning = true;
+  render();
+  $('returns-code-input').focus();
+}
+
+function startReturn(code) {
+  act(() => api('POST', '/api/returns', { code: code.trim() }), { busy: 'Finding the sale…' });
+}
+
+// A code on the returns screen: a receipt starts the return; once it is started, a product
+// barcode returns one unit of it.
+function returnsCode(code) {
+  const trimmed = code.trim();
+  if (!trimmed) return;
+  if (state.sale?.kind === 'refund' && !isReceiptCode(trimmed)) scan(trimmed);
+  else startReturn(trimmed);
+}
+
+function returnsKeyboard() {
+  const { till } = state.store;
+  const input = textField('returns-key-input', `TS-${till}-42 or ${till}-000042`);
+  const enter = () => {
+    closeDialog();
+    returnsCode(input.value);
+  };
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') enter();
+  });
+  openDialog('Key in the receipt barcode', 'returns-key', h('div', { class: 'text-dialog' },
+    h('div', { class: 'text-entry' }, input, keyboard(input)),
+    h('div', { class: 'dialog-side' },
+      h('p', { class: 'note' }, 'The code under the receipt\'s barcode, or its sale number.'),
+      button('Find sale', 'returns-key-enter', enter, 'primary'), cancelButton())));
+  input.focus();
+}
+
+// The refund's line for original line `entry` (the till keeps one per original line) and
+// the units it takes back. Refund lines name their product, not their original line: a
+// product on two lines of the receipt shares its count.
+function returning(sale, entry) {
+  const line = sale.lines.find((item) => !item.voided && item.sku === entry.sku);
+  return { line, units: line ? line.qty ?? 1 : 0 };
+}
+
+// `qty` more units of original line `entry` come back; a weighed line comes back whole.
+function returnLine(entry, qty = 1) {
+  const { original_position: position } = entry;
+  act(() => api('POST', '/api/sale/return-lines', entry.qty === null
+    ? { original_position: position } : { original_position: position, qty }));
+}
+
+// One unit fewer: the line goes, and comes back one unit smaller (changing a refund line's
+// quantity would keep its amount).
+function returnOneLess(entry, { line, units }) {
+  act(() => api('POST', `/api/sale/lines/${line.position}/void`));
+  if (units > 1) returnLine(entry, units - 1);
+}
+
+function returnableRow(sale, entry) {
+  const taken = returning(sale, entry);
+  const { units } = taken;
+  const weighed = entry.weight_g !== null && entry.weight_g !== undefined;
+  const key = (label, test, onclick, disabled, className = '') => h('button', {
+    type: 'button', class: className, test, disabled, onclick }, label);
+  const control = weighed
+    ? key(units ? 'Coming back ✓' : 'Return it', 'returnable-toggle',
+          () => (units ? returnOneLess(entry, taken) : returnLine(entry)),
+          !units && !entry.returnable, units ? 'primary' : '')
+    : h('div', { class: 'stepper' },
+      key('−', 'returnable-minus', () => returnOneLess(entry, taken), !units),
+      h('output', { test: 'returnable-count' }, String(units)),
+      key('+', 'returnable-plus', () => returnLine(entry), !entry.returnable));
+  const sold = weighed ? formatWeight(entry.weight_g) : `${entry.qty} sold`;
+  const before = entry.returned - units; // `returned` counts this return's units too
+  const earlier = before > 0 ? ` · ${before} returned before` : '';
+  return h('li', { class: 'returnable-line', test: 'returnable-line',
+                   'data-position': entry.original_position, 'data-sku': entry.sku },
+    h('div', {}, h('div', { class: 'line-name' }, entry.name),
+      h('div', { class: 'note' }, `${sold} · ${money(entry.amount)}${earlier}`)),
+    control);
+}
+
+function renderReturns() {
+  const sale = state.sale?.kind === 'refund' ? state.sale : null;
+  const returnable = sale?.returnable ?? [];
+  $('returns-info').textContent = sale
+    ? (sale.original ? `Return from sale ${sale.original}` : 'Return without a '
+       + 'receipt: scan each item coming back, refunded at today\'s price.')
+    : '';
+  $('returnable').replaceChildren(...returnable.map((entry) => returnableRow(sale, entry)));
+  const empty = $('returns-empty');
+  empty.hidden = Boolean(returnable.length);
+  empty.textContent = sale ? (returnable.length ? '' : 'Scan the items coming back.')
+    : 'Scan or key in the receipt\'s barcode, or choose No receipt.';
+  if (sale) renderLines($('refund-lines'), sale, { onTap: refundLineDialog });
+  else $('refund-lines').replaceChildren();
+  $('refund-to').replaceChildren(...(sale?.refund_to ?? []).map((to) => h('div',
+    { test: 'refund-to-row' }, h('dt', {}, refundedTo(to)), h('dd', {}, money(to.amount)))));
+  $('refund-total').textContent = money(sale?.total ?? 0);
+  const live = sale ? sale.lines.some((line) => !line.voided) : false;
+  $('refund').disabled = !live;
+  $('no-receipt').hidden = Boolean(sale);
+  $('cancel-return').hidden = !sale;
+  $('returns-back').hidden = Boolean(sale);
+}
+
+function refundLineDialog(line) {
+  openDialog(line.name, 'refund-line',
+    h('p', { class: 'note' }, 'Take this item out of the return?'),
+    h('div', { class: 'dialog-buttons' },
+      button('Take it out', 'refund-line-void', () => {
+        closeDialog();
+        act(() => api('POST', `/api/sale/lines/${line.position}/void`));
+      }, 'danger'),
+      cancelButton('Keep it')));
+}
+
+function cancelReturnDialog() {
+  confirmVoid('Cancel this return?', 'cancel-return', 'Nothing is refunded.', 'Cancel return',
+    cancelButton('Keep it'));
+}
+
 // -- screens -------------------------------------------------------------------------------
 
 function screen() {
   if (!state.staff) return 'sign-in';
+  if (state.report) return 'report';
   if (state.completed) return 'complete';
+  if (state.session === null) return 'open-till';
+  if (state.counting) return 'close-till';
+  if (state.sale?.kind === 'refund' || (state.returning && !state.sale)) return 'returns';
   if (state.tendering && state.sale) return 'tender';
   return 'sale';
 }
@@ -443,8 +897,12 @@ function render() {
     section.hidden = section.dataset.test !== `screen-${current}`;
   }
   $('cashier-name').textContent = state.staff?.name ?? '';
-  $('sale-ref').textContent = state.sale ? `Sale ${state.sale.ref}` : '';
+  $('session-info').textContent = state.session ? `Session ${state.session.number}` : '';
+  const refund = state.sale?.kind === 'refund';
+  $('sale-ref').textContent = state.sale ? `${refund ? 'Refund' : 'Sale'} ${state.sale.ref}` : '';
   $('sign-out').hidden = !state.staff;
+  $('till-menu').hidden = !state.staff || !state.session
+                          || ['report', 'close-till'].includes(current);
   if (simulation) {
     $('sim-toggle').hidden = !state.staff;
     if (!state.staff) $('sim-panel').hidden = true;
@@ -452,6 +910,13 @@ function render() {
   if (current === 'sale') renderSale();
   else if (current === 'tender') renderTender();
   else if (current === 'complete') renderComplete();
+  else if (current === 'returns') renderReturns();
+  else if (current === 'report') renderReport();
+  else if (current === 'open-till') {
+    $('open-note').textContent = state.lastZ
+      ? `Session ${state.lastZ.session + 1}: count the float in the drawer.`
+      : 'Count the float in the drawer.';
+  }
 }
 
 function renderSale() {
@@ -517,15 +982,30 @@ function renderTender() {
 
 function renderComplete() {
   const sale = state.completed;
-  const money = (minor) => formatMoney(minor, sale.currency);
-  const cash = sale.payments.some((payment) => payment.type === 'cash');
-  document.querySelector('.change-label').textContent = cash ? 'Change due' : 'Paid';
+  const cash = sale.payments.find((payment) => payment.type === 'cash');
+  const refund = sale.kind === 'refund';
+  $('refund-payments').replaceChildren();
+  $('drawer-note').hidden = !cash;
+  if (refund) {
+    // Where the money went: back to the card(s) first, the rest in cash from the drawer.
+    $('complete-label').textContent = 'Refunded';
+    $('change-due').textContent = money(Math.abs(sale.total));
+    $('complete-info').textContent = `Refund ${sale.ref}`;
+    $('refund-payments').replaceChildren(...sale.payments.map((payment) => h('li',
+      { test: 'refund-payment', 'data-type': payment.type },
+      h('span', {}, refundedTo(payment)),
+      h('span', {}, money(Math.abs(payment.amount))))));
+    $('drawer-note').textContent = cash ? `Give the customer ${money(Math.abs(cash.amount))} `
+      + 'and close the cash drawer.' : '';
+    return;
+  }
+  $('complete-label').textContent = cash ? 'Change due' : 'Paid';
   $('change-due').textContent = money(cash ? sale.change ?? 0 : sale.total);
   $('complete-info').textContent = [`Sale ${sale.ref}`, `Total ${money(sale.total)}`,
     ...sale.payments.map((payment) => `${payment.label} ${money(payment.tendered
                                                                  ?? payment.amount)}`),
   ].join(' · ');
-  $('drawer-note').hidden = !cash;
+  $('drawer-note').textContent = 'Close the cash drawer after giving change.';
 }
 
 // `amount` in minor units; none: the till takes what remains (cash: rounded) due.
@@ -542,8 +1022,9 @@ async function signIn(pin) {
   try {
     state.staff = await api('POST', '/api/auth/sign-in', { pin });
     hideBanner();
-    await refresh();
+    await Promise.all([loadTill(), refresh()]);
   } catch (error) {
+    forgetStaff(); // no till screen without the store and the session
     handleError(error);
   }
   render();
@@ -560,7 +1041,7 @@ async function signOut() {
   }
   closeDialog();
   hideBanner();
-  Object.assign(state, { staff: null, sale: null, completed: null, tendering: false });
+  forgetStaff();
   render();
 }
 
@@ -603,13 +1084,36 @@ $('new-sale').addEventListener('click', () => {
   render();
   refresh();
 });
-$('reprint').addEventListener('click', async () => {
-  try {
-    await api('POST', '/api/receipts/last/reprint');
-    showBanner('Receipt reprinted.', { kind: 'info' });
-  } catch (error) {
-    handleError(error);
-  }
+$('reprint').addEventListener('click', reprint);
+$('receipt-preview').addEventListener('click', receiptPreview);
+$('till-menu').addEventListener('click', tillMenu);
+$('open-till').addEventListener('click', openTill);
+$('open-count-clear').addEventListener('click', () => openCount.clear());
+$('close-till').addEventListener('click', confirmClose);
+$('close-cancel').addEventListener('click', () => {
+  state.counting = false;
+  render();
+});
+$('report-done').addEventListener('click', () => {
+  state.report = null;
+  render();
+});
+$('returns-code-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = $('returns-code-input');
+  returnsCode(input.value);
+  input.value = '';
+});
+$('returns-keyboard').addEventListener('click', returnsKeyboard);
+$('no-receipt').addEventListener('click', () => act(
+  (pin) => api('POST', '/api/returns', { no_receipt: true, approver_pin: pin })));
+$('refund').addEventListener('click', () => act(
+  (pin) => api('POST', '/api/sale/refund', { approver_pin: pin }),
+  { busy: 'Refunding: follow the card terminal if asked…' }));
+$('cancel-return').addEventListener('click', cancelReturnDialog);
+$('returns-back').addEventListener('click', () => {
+  state.returning = false;
+  render();
 });
 $('sign-out').addEventListener('click', signOut);
 $('banner-close').addEventListener('click', hideBanner);
@@ -650,15 +1154,16 @@ document.addEventListener('keydown', (event) => {
     if (pad.key(event)) event.preventDefault();
     return;
   }
-  if (modalOpen() || screen() !== 'sale') return;
-  const input = $('code-input');
+  const form = { sale: 'code', returns: 'returns-code' }[screen()];
+  if (modalOpen() || !form) return;
+  const input = $(`${form}-input`);
   if (event.key.length === 1) {
     input.value += event.key;
     input.focus();
     event.preventDefault();
   } else if (event.key === 'Enter' && input.value) {
     event.preventDefault();
-    $('code-form').requestSubmit();
+    $(`${form}-form`).requestSubmit();
   }
 });
 
@@ -669,7 +1174,10 @@ let lastNotice;
 async function onChange(change) {
   const notice = JSON.stringify(change.notice);
   if (lastNotice !== undefined && notice !== lastNotice && change.notice) {
-    handleError(new ApiError(409, change.notice));
+    // A receipt scanned on the returns screen starts its return.
+    if (screen() === 'returns' && !state.sale && isReceiptCode(change.notice.code)) {
+      startReturn(change.notice.code);
+    } else handleError(new ApiError(409, change.notice));
   }
   lastNotice = notice;
   if (!state.staff) return;
@@ -681,9 +1189,9 @@ async function onChange(change) {
 async function boot() {
   try {
     state.staff = await api('GET', '/api/auth/me');
-    await refresh();
+    await Promise.all([loadTill(), refresh()]);
   } catch {
-    state.staff = null;
+    forgetStaff();
   }
   render();
   watchChanges(onChange);

@@ -1,7 +1,7 @@
 """What every blueprint needs: the till, the signed-in staff member, the JSON body."""
-from flask import current_app, request, session
+from flask import current_app, jsonify, request, session
 
-from ..till import TillError
+from ..errors import TillError
 
 
 def till():
@@ -22,3 +22,8 @@ def body():
     if not isinstance(data, dict):
         raise TillError("the request body must be a JSON object", 400)
     return data
+
+
+def sale_answer(view):
+    """A sale answer with its revision, so a screen can drop answers older than its own."""
+    return jsonify({"sale": view, "revision": view["revision"] if view else till().revision})

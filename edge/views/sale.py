@@ -1,15 +1,10 @@
 """The sale at the counter: basket, customer, parked sales, tender, receipts."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from ..till import TillError
-from .helpers import body, signed_in, till
+from ..errors import TillError
+from .helpers import body, sale_answer, signed_in, till
 
 bp = Blueprint("sale", __name__, url_prefix="/api")
-
-
-def _view(view):
-    """A sale answer with its revision, so a screen can drop answers older than its own."""
-    return jsonify({"sale": view, "revision": view["revision"] if view else till().revision})
 
 
 @bp.get("/sale")
@@ -21,13 +16,13 @@ def current():
 
 @bp.post("/sale/scan")
 def scan():
-    return _view(till().scan(signed_in(), body().get("code")))
+    return sale_answer(till().scan(signed_in(), body().get("code")))
 
 
 @bp.post("/sale/lines")
 def add_line():
     data = body()
-    return _view(till().add_item(signed_in(), data.get("sku"), qty=data.get("qty"),
+    return sale_answer(till().add_item(signed_in(), data.get("sku"), qty=data.get("qty"),
                                  weight_g=data.get("weight_g")))
 
 
@@ -35,42 +30,53 @@ def add_line():
 def change_line(position):
     data = body()
     staff = signed_in()
+    if "discount_percent" in data:
+        return sale_answer(till().discount_line(staff, position, data["discount_percent"],
+                                                data.get("approver_pin")))
     if "unit_price" in data:
-        return _view(till().override_price(staff, position, data["unit_price"],
+        return sale_answer(till().override_price(staff, position, data["unit_price"],
                                            data.get("approver_pin")))
     if "qty" in data:
-        return _view(till().set_qty(staff, position, data["qty"]))
-    raise TillError("nothing to change: give qty or unit_price", 422)
+        return sale_answer(till().set_qty(staff, position, data["qty"]))
+    raise TillError("nothing to change: give qty, unit_price or discount_percent", 422)
+
+
+@bp.post("/sale/discount")
+def discount_sale():
+    data = body()
+    return sale_answer(till().discount_sale(signed_in(), percent=data.get("percent"),
+                                            amount_off=data.get("amount_off"),
+                                            pin=data.get("approver_pin")))
 
 
 @bp.post("/sale/lines/<int:position>/void")
 def void_line(position):
-    return _view(till().void_line(signed_in(), position, body().get("approver_pin")))
+    return sale_answer(till().void_line(signed_in(), position, body().get("approver_pin")))
 
 
 @bp.post("/sale/customer")
 def attach_customer():
     data = body()
-    return _view(till().attach_customer(signed_in(), card=data.get("card"),
+    return sale_answer(till().attach_customer(signed_in(), card=data.get("card"),
                                         phone=data.get("phone")))
 
 
 @bp.post("/sale/customer/detach")
 def detach_customer():
     body()
-    return _view(till().detach_customer(signed_in()))
+    return sale_answer(till().detach_customer(signed_in()))
 
 
 @bp.post("/sale/void")
 def void_sale():
-    return _view(till().void_sale(signed_in(), body().get("approver_pin")))
+    return sale_answer(till().void_sale(signed_in(), body().get("approver_pin")))
 
 
 @bp.post("/sale/park")
 def park():
     body()
     till().park(signed_in())
-    return _view(None)
+    return sale_answer(None)
 
 
 @bp.get("/parked")
@@ -82,19 +88,19 @@ def parked():
 @bp.post("/parked/<uuid>/resume")
 def resume(uuid):
     body()
-    return _view(till().resume(signed_in(), uuid))
+    return sale_answer(till().resume(signed_in(), uuid))
 
 
 @bp.post("/sale/tender")
 def tender():
     data = body()
-    return _view(till().tender(signed_in(), data.get("type"), data.get("amount")))
+    return sale_answer(till().tender(signed_in(), data.get("type"), data.get("amount")))
 
 
 @bp.post("/receipts/last/reprint")
 def reprint():
     body()
-    return _view(till().reprint_last(signed_in()))
+    return sale_answer(till().reprint_last(signed_in()))
 
 
 @bp.get("/changes")
@@ -126,6 +132,23 @@ def display():
     sale = {key: view[key] for key in shown}
     sale["customer"] = view["customer"]["name"] if view["customer"] else None
     return jsonify({"sale": sale, "store": till().catalog.store["name"]})
+
+
+@bp.get("/store")
+def store():
+    """What screens need of the store before any sale: name, money, cash, reasons."""
+    signed_in()
+    catalog = till().catalog
+    return jsonify({"name": catalog.store["name"], "currency": catalog.currency,
+                    "denominations": catalog.denominations, "quick_cash": catalog.quick_cash,
+                    "reasons": catalog.reasons, "till": till().till_id})
+
+
+@bp.get("/receipts/last/preview.png")
+def receipt_preview():
+    """The last receipt as the printer would print it, as an image for the screen."""
+    signed_in()
+    return Response(till().receipt_preview(), mimetype="image/png")
 
 
 @bp.get("/products")

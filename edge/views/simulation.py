@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify
 
 from drivers.payment.simulated import OUTCOMES as CARD_OUTCOMES
 
-from ..till import TillError
+from ..errors import TillError
 from .helpers import body, till
 
 bp = Blueprint("simulation", __name__, url_prefix="/api/sim")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+expect.set_options(timeout=5000)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -99,3 +101,36 @@ class Screen:
     def in_view(self, test):
         """The element is entirely on screen: not cut off by the viewport."""
         expect(self(test)).to_be_in_viewport(ratio=1)
+
+
+# -- steps the kiosk tests share --------------------------------------------------------------
+
+def key_in(screen, pad, digits):
+    screen.tap(*(f"{pad}-key-{digit}" for digit in digits))
+
+
+def line(screen, sku):
+    return screen.page.locator(f'[data-test="line"][data-sku="{sku}"]')
+
+
+def scan_into_code_box(kiosk, code):
+    kiosk("code-input").fill(code)
+    kiosk.tap("code-submit")
+
+
+def count_cash(kiosk, count, counted):
+    """Counts ``counted`` ({denomination: number}) on the open or close screen ``count``."""
+    for value, number in counted.items():
+        kiosk.tap(f"{count}-{value}-count")
+        key_in(kiosk, "count-pad", str(number))
+        kiosk.tap("count-enter")
+
+
+def sign_in(kiosk, pin, float_counted=None):
+    """Signs in with ``pin`` at a till not yet open, and opens it with ``float_counted``
+    ({denomination: number}; none: an empty float)."""
+    kiosk.tap(*(f"pin-key-{digit}" for digit in pin), "sign-in")
+    expect(kiosk("screen-open-till")).to_be_visible()
+    count_cash(kiosk, "open-count", float_counted or {})
+    kiosk.tap("open-till")
+    expect(kiosk("screen-sale")).to_be_visible()

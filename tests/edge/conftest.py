@@ -5,11 +5,12 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from edge.app import create_app
 from edge.config import load_config
 
-from .browser import CHROMIUM, TillServer, launch_chromium
+from .browser import CHROMIUM, Screen, TillServer, launch_chromium
 
 PINS = {"S01": "1111", "S02": "2222", "S03": "9999"}
 
@@ -119,9 +120,17 @@ def api(app):
 
 
 @pytest.fixture
-def cashier(api):
+def signed_in(api):
+    """A cashier signed in at a till that is not yet open (no cash session)."""
     api.post("/api/auth/sign-in", {"pin": PINS["S01"]})
     return api
+
+
+@pytest.fixture
+def cashier(signed_in):
+    """A cashier at an open till: a float of 100.00 counted."""
+    signed_in.post("/api/session/open", {"float": 10000})
+    return signed_in
 
 
 @pytest.fixture(scope="session")
@@ -143,3 +152,39 @@ def till_server(tmp_path, store_file):
     """The till in its own process (``python -m edge``) on the test store, as it runs for real."""
     with TillServer(store_file, tmp_path / "till-server") as server:
         yield server
+
+
+VIEWPORTS = [{"width": 800, "height": 480}, {"width": 1280, "height": 800}]
+
+
+@pytest.fixture(params=VIEWPORTS, ids=lambda size: f"{size['width']}x{size['height']}")
+def viewport(request):
+    """The kiosk's screen sizes: a 7" (800x480) and a 10" (1280x800) touch screen."""
+    return request.param
+
+
+@pytest.fixture
+def open_screen(chromium, till_server, viewport, request):
+    """Opens a page of the till in a browser of its own; no page may raise a script error."""
+    contexts, screens = [], []
+
+    def open_page(path):
+        context = chromium.new_context(viewport=viewport)
+        contexts.append(context)
+        screen = Screen(context.new_page(), request.node.originalname, viewport)
+        screens.append(screen)
+        screen.page.goto(till_server.url + path)
+        return screen
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert [error for screen in screens for error in screen.errors] == []
+
+
+@pytest.fixture
+def kiosk(open_screen):
+    """The cashier's kiosk page, on its sign-in screen."""
+    screen = open_screen("/")
+    expect(screen("screen-sign-in")).to_be_visible()
+    return screen

@@ -3,72 +3,30 @@ running as its own process, at a 7" (800x480) and a 10" (1280x800) screen size.
 
 Every key step saves a screenshot to tests/artifacts/screenshots/.
 """
-import pytest
 from playwright.sync_api import expect
 
-from .browser import Screen
+from .browser import key_in, line, scan_into_code_box, sign_in
 from .conftest import APPLE, BREAD, MILK, PINS, WINE, ean13
 
-VIEWPORTS = [{"width": 800, "height": 480}, {"width": 1280, "height": 800}]
 UNKNOWN = ean13("500000000099")
-
-expect.set_options(timeout=5000)
-
-
-@pytest.fixture(params=VIEWPORTS, ids=lambda size: f"{size['width']}x{size['height']}")
-def viewport(request):
-    return request.param
-
-
-@pytest.fixture
-def open_screen(chromium, till_server, viewport, request):
-    """Opens a page of the till in a browser of its own; no page may raise a script error."""
-    contexts, screens = [], []
-
-    def open_page(path):
-        context = chromium.new_context(viewport=viewport)
-        contexts.append(context)
-        screen = Screen(context.new_page(), request.node.originalname, viewport)
-        screens.append(screen)
-        screen.page.goto(till_server.url + path)
-        return screen
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert [error for screen in screens for error in screen.errors] == []
-
-
-@pytest.fixture
-def kiosk(open_screen):
-    screen = open_screen("/")
-    expect(screen("screen-sign-in")).to_be_visible()
-    return screen
-
-
-def sign_in(kiosk, pin=PINS["S01"]):
-    kiosk.tap(*(f"pin-key-{digit}" for digit in pin), "sign-in")
-    expect(kiosk("screen-sale")).to_be_visible()
-
-
-def line(screen, sku):
-    return screen.page.locator(f'[data-test="line"][data-sku="{sku}"]')
-
-
-def key_in(screen, pad, digits):
-    screen.tap(*(f"{pad}-key-{digit}" for digit in digits))
-
-
-def scan_into_code_box(kiosk, code):
-    kiosk("code-input").fill(code)
-    kiosk.tap("code-submit")
 
 
 def test_full_sale(kiosk, till_server):
     kiosk.shot("1-sign-in")
     kiosk.in_view("sign-in")
-    sign_in(kiosk)
+    key_in(kiosk, "pin", PINS["S01"])
+    kiosk.tap("sign-in")
+    # No cash session yet: the float is counted first.
+    expect(kiosk("screen-open-till")).to_be_visible()
+    kiosk.tap("open-count-1000-plus", "open-count-1000-plus", "open-count-100-plus")
+    expect(kiosk("open-count-total")).to_have_text("£21.00")
+    for test in ("open-till", "open-count-total", "open-count-5-plus"):
+        kiosk.in_view(test)
+    kiosk.shot("1b-open-till")
+    kiosk.tap("open-till")
+    expect(kiosk("screen-sale")).to_be_visible()
     expect(kiosk("cashier-name")).to_have_text("Alice")
+    expect(kiosk("session-info")).to_have_text("Session 1")
 
     # A scanner is a keyboard: it types the code into the page, then Enter.
     for code in (MILK, MILK, WINE):
@@ -116,7 +74,7 @@ def test_full_sale(kiosk, till_server):
 
 
 def test_split_tender_after_a_declined_card(kiosk):
-    sign_in(kiosk)
+    sign_in(kiosk, PINS["S01"])
     scan_into_code_box(kiosk, WINE)
     expect(kiosk("total")).to_have_text("£9.59")
     kiosk.tap("pay", "sim-toggle", "sim-card-decline")
@@ -151,7 +109,7 @@ def test_split_tender_after_a_declined_card(kiosk):
 
 
 def test_drawer_must_be_closed_before_the_next_cash_sale(kiosk):
-    sign_in(kiosk)
+    sign_in(kiosk, PINS["S01"])
     scan_into_code_box(kiosk, MILK)
     kiosk.tap("pay", "quick-exact")
     expect(kiosk("drawer-note")).to_be_visible()  # the drawer sprang open for the change
@@ -168,7 +126,7 @@ def test_drawer_must_be_closed_before_the_next_cash_sale(kiosk):
 
 
 def test_hardware_scan_shows_on_kiosk_and_customer_display(kiosk, open_screen, till_server):
-    sign_in(kiosk)
+    sign_in(kiosk, PINS["S01"])
     display = open_screen("/display")
     expect(display("display-welcome")).to_contain_text("Welcome to Test Grocer")
     display.shot("1-welcome")
@@ -202,7 +160,7 @@ def test_hardware_scan_shows_on_kiosk_and_customer_display(kiosk, open_screen, t
 
 
 def test_search_and_weigh(kiosk):
-    sign_in(kiosk)
+    sign_in(kiosk, PINS["S01"])
     kiosk.page.keyboard.type(UNKNOWN)
     kiosk.page.keyboard.press("Enter")
     expect(kiosk("banner-text")).to_contain_text("unknown barcode")
@@ -226,7 +184,7 @@ def test_search_and_weigh(kiosk):
 
 
 def test_price_override_needs_a_supervisor_pin(kiosk):
-    sign_in(kiosk)
+    sign_in(kiosk, PINS["S01"])
     scan_into_code_box(kiosk, WINE)
     line(kiosk, "WINE").click()
     kiosk.tap("line-price")
@@ -246,7 +204,7 @@ def test_price_override_needs_a_supervisor_pin(kiosk):
 
 
 def test_park_resume_and_void(kiosk):
-    sign_in(kiosk)
+    sign_in(kiosk, PINS["S01"])
     scan_into_code_box(kiosk, BREAD)
     kiosk.tap("park")
     expect(kiosk("empty-basket")).to_be_visible()

@@ -154,8 +154,11 @@ def test_cash_sale_completes_in_one_commit(app, cashier):
 
 
 def test_drawer_must_be_closed_before_next_cash_sale(app, cashier):
+    lights = app.extensions["till"].devices.lights
     scan(cashier, MILK)
+    assert lights.state == "busy"
     cashier.post("/api/sale/tender", {"type": "cash"})
+    assert lights.state == "attention"
     assert cashier.get("/api/changes?since=-1&timeout=0")["drawer_open"] is True
     scan(cashier, MILK)
     refused = cashier.post("/api/sale/tender", {"type": "cash"}, status=409)
@@ -164,6 +167,7 @@ def test_drawer_must_be_closed_before_next_cash_sale(app, cashier):
     cashier.post("/api/sim/drawer", {"state": "closed"})
     changed = cashier.get(f"/api/changes?since={version}&timeout=5")
     assert changed["drawer_open"] is False and changed["version"] > version
+    assert lights.state == "busy"  # the second sale is still open
     assert cashier.post("/api/sale/tender", {"type": "cash"})["sale"]["state"] == "completed"
 
 
@@ -193,6 +197,7 @@ def test_printer_trouble_never_blocks_a_sale(app, cashier):
     sale = cashier.post("/api/sale/tender", {"type": "card"})["sale"]
     assert sale["state"] == "completed"
     assert Sale.get_by_id(sale["uuid"]).receipt_pending is True
+    assert app.extensions["till"].devices.lights.state == "error"
     assert "printer unavailable" in cashier.post("/api/receipts/last/reprint",
                                                  status=503)["error"]
     cashier.post("/api/sim/printer", {"paper_out": False})
@@ -251,3 +256,45 @@ def test_restart_restores_the_open_sale(till_config, cashier, app):
     assert Payment.select().count() == 1
     assert Audit.select().where(Audit.action == "sale.restored").count() == 1
     again.extensions["till"].devices.close()
+
+
+def test_store_and_receipt_preview(cashier):
+    store = cashier.get("/api/store")
+    assert store["currency"]["code"] == "GBP" and 2000 in store["denominations"]
+    assert "no completed sale" in cashier.get("/api/receipts/last/preview.png",
+                                              status=404)["error"]
+    scan(cashier, WINE)
+    cashier.post("/api/sale/tender", {"type": "card"})
+    response = cashier.client.get("/api/receipts/last/preview.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG")
+
+
+def test_line_discount_needs_a_supervisor(cashier):
+    scan(cashier, WINE)
+    refused = cashier.patch("/api/sale/lines/1", {"discount_percent": "10"}, status=403)
+    assert refused["approval"] == "line_discount"
+    assert "percent" in cashier.patch("/api/sale/lines/1", {"discount_percent": "110",
+                                                            "approver_pin": PINS["S02"]},
+                                      status=422)["error"]
+    sale = cashier.patch("/api/sale/lines/1", {"discount_percent": "12.5",
+                                               "approver_pin": PINS["S02"]})["sale"]
+    assert sale["lines"][0]["unit_price"] == 699  # 7.99 less 12.5%, rounded half up
+    assert Audit.get(Audit.action == "approve.line_discount").detail["to"] == 699
+
+
+def test_total_discount_is_a_basket_promotion(cashier):
+    scan(cashier, WINE)
+    scan(cashier, MILK)
+    assert cashier.post("/api/sale/discount", {"percent": "10"},
+                        status=403)["approval"] == "total_discount"
+    assert "not both" in cashier.post("/api/sale/discount", {
+        "percent": "10", "amount_off": 5, "approver_pin": PINS["S02"]}, status=422)["error"]
+    sale = cashier.post("/api/sale/discount", {"amount_off": 99,
+                                               "approver_pin": PINS["S02"]})["sale"]
+    assert sale["basket_discount"] == 99
+    assert {"promotion": "manual-discount", "name": "Discount", "times": 1,
+            "amount": 99} in sale["savings"]
+    assert sale["subtotal"] - sale["basket_discount"] == 800
+    sale = cashier.post("/api/sale/discount", {})["sale"]
+    assert sale["basket_discount"] == 0
