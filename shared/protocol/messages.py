@@ -1,0 +1,126 @@
+"""Message envelopes and the schema of each message kind, version 1.
+
+Every message is one JSON object: the envelope (``v``, ``kind``, ``store``, ``till``,
+``seq``: the till's 64-bit message sequence, ``id``: what the message is about, e.g. the
+sale's UUID, ``at``) around a ``body`` whose schema the kind names. ``decode`` checks it
+all and raises ``ProtocolError`` with the field at fault, so a bad message is refused with
+a reason, never half-read.
+"""
+import json
+from dataclasses import dataclass
+
+VERSION = 1
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_SEQ = 2**63 - 1
+INT, STR, BOOL, LIST, DICT, NONE = int, str, bool, list, dict, type(None)
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow the protocol; the text says which field and why."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    kind: str
+    store: str
+    till: str
+    seq: int
+    id: str
+    at: str
+    body: dict
+    v: int = VERSION
+
+
+def _check(value, types, where):
+    # bool is an int in Python; a JSON true is never a number here.
+    if isinstance(value, bool) and BOOL not in types or not isinstance(value, types):
+        names = "/".join("null" if t is NONE else t.__name__ for t in types)
+        raise ProtocolError(f"{where}: expected {names}, got {type(value).__name__}")
+    return value
+
+
+def _fields(obj, spec, where):
+    _check(obj, (DICT,), where)
+    for name, types in spec.items():
+        _check(obj.get(name), types, f"{where}.{name}")
+
+
+# Body schemas, version 1: field -> accepted JSON types. Unknown fields are allowed (a
+# newer till may add some); missing or mistyped ones are not.
+SALE = {"uuid": (STR,), "till": (STR,), "seq": (INT,), "ref": (STR,), "kind": (STR,),
+        "cashier": (STR,), "customer": (STR, NONE), "opened_at": (STR,),
+        "completed_at": (STR,), "lines": (LIST,), "payments": (LIST,), "result": (DICT,),
+        "rounding": (INT,), "change": (INT,)}
+SALE_LINE = {"position": (INT,), "sku": (STR,), "qty": (INT, NONE), "weight_g": (INT, NONE),
+             "unit_price": (INT,), "voided": (BOOL,)}
+PAYMENT = {"type": (STR,), "amount": (INT,)}
+RESULT = {"subtotal": (INT,), "total": (INT,), "tax_total": (INT,), "taxes": (LIST,),
+          "lines": (LIST,)}
+SESSION = {"till": (STR,), "session": (INT,), "z_number": (INT,), "expected_cash": (INT,),
+           "counted_total": (INT,), "over_short": (INT,), "counted": (DICT,)}
+BIRTH = {"bd_seq": (INT,), "software": (STR,), "catalog": (STR, NONE), "backlog": (INT,)}
+DEATH = {"bd_seq": (INT,)}
+
+
+def _sale(body):
+    _fields(body, SALE, "body")
+    if body["kind"] not in ("sale", "refund"):
+        raise ProtocolError(f"body.kind: sale or refund, not {body['kind']!r}")
+    for number, line in enumerate(body["lines"]):
+        _fields(line, SALE_LINE, f"body.lines[{number}]")
+    for number, payment in enumerate(body["payments"]):
+        _fields(payment, PAYMENT, f"body.payments[{number}]")
+    _fields(body["result"], RESULT, "body.result")
+
+
+SCHEMAS = {"sale.completed": _sale,
+           "session.closed": lambda body: _fields(body, SESSION, "body"),
+           "birth": lambda body: _fields(body, BIRTH, "body"),
+           "death": lambda body: _fields(body, DEATH, "body")}
+
+
+def validate(envelope):
+    """Check an envelope and its body; ProtocolError on the first fault."""
+    if type(envelope.v) is not int or envelope.v != VERSION:
+        raise ProtocolError(f"v: this side speaks version {VERSION}, not {envelope.v!r}")
+    for name in ("kind", "store", "till", "id", "at"):
+        _check(getattr(envelope, name), (STR,), name)
+    if envelope.kind not in SCHEMAS:
+        raise ProtocolError(f"kind: unknown message kind {envelope.kind!r}")
+    if not (isinstance(envelope.seq, int) and not isinstance(envelope.seq, bool)
+            and 1 <= envelope.seq <= MAX_SEQ):
+        raise ProtocolError(f"seq: an integer from 1 to 2^63-1, not {envelope.seq!r}")
+    SCHEMAS[envelope.kind](envelope.body)
+    return envelope
+
+
+def encode(envelope):
+    """A checked envelope as UTF-8 JSON bytes."""
+    validate(envelope)
+    data = json.dumps({"v": envelope.v, "kind": envelope.kind, "store": envelope.store,
+                       "till": envelope.till, "seq": envelope.seq, "id": envelope.id,
+                       "at": envelope.at, "body": envelope.body},
+                      separators=(",", ":"), ensure_ascii=False).encode()
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(data)} bytes: at most {MAX_MESSAGE_BYTES}")
+    return data
+
+
+def decode(data):
+    """Bytes from the broker as a checked Envelope; ProtocolError for anything else."""
+    if not isinstance(data, bytes | bytearray):
+        raise ProtocolError("payload: expected bytes")
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(data)} bytes: at most {MAX_MESSAGE_BYTES}")
+    try:
+        raw = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(f"not JSON: {exc}") from None
+    _check(raw, (DICT,), "message")
+    missing = [name for name in ("v", "kind", "store", "till", "seq", "id", "at", "body")
+               if name not in raw]
+    if missing:
+        raise ProtocolError(f"message: missing {', '.join(missing)}")
+    return validate(Envelope(kind=raw["kind"], store=raw["store"], till=raw["till"],
+                             seq=raw["seq"], id=raw["id"], at=raw["at"], body=raw["body"],
+                             v=raw["v"]))
