@@ -10,8 +10,9 @@ COMPILED := $(CYTHON_SOURCES:.py=$(EXT))
 
 setup: $(VENV)/.installed build
 
-# Debian / Raspberry Pi OS packages the build needs, and Chromium (the kiosk's browser, and
-# the real browser of the UI tests); installed with apt only when missing.
+# Debian / Raspberry Pi OS packages the build needs, Chromium (the kiosk's browser, and the
+# real browser of the UI tests) and Mosquitto (the broker; the tests start their own);
+# installed with apt only when missing.
 system-packages:
 	@missing=""; \
 	command -v cc >/dev/null 2>&1 || missing="$$missing build-essential"; \
@@ -19,6 +20,7 @@ system-packages:
 	$(PYTHON) -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
 	  || missing="$$missing python3-dev"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v mosquitto_passwd >/dev/null 2>&1 && [ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \

@@ -11,6 +11,7 @@ from .config import load_config
 from .devices import create_devices
 from .errors import TillError
 from .models import open_database
+from .publisher import Publisher
 from .till import Till
 
 
@@ -37,6 +38,10 @@ def create_app(config=None, devices=None):
     devices = devices or create_devices(config)
     till = app.extensions["till"] = Till(config["till"]["id"], catalog, database, devices)
     app.extensions["cash_desk"] = CashDesk(till)
+    if config["hub"].get("host"):
+        till.link = Publisher(till.journal, catalog.store["id"], config["till"]["id"],
+                              config["hub"], catalog.version)
+        till.link.start()
     devices.scanner.start(till.device_scan, till.device_reject)
 
     from .views import auth, cash, kiosk, returns, sale

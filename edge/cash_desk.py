@@ -97,9 +97,11 @@ class CashDesk:
             if self.journal.open_sale() is not None:
                 raise TillError("finish, park or void the sale in progress first", 409)
             self.counted_total(counted)
-            return self.journal.close_session(session, self.report(),
-                                              {str(k): v for k, v in counted.items()},
-                                              staff.id)
+            report = self.journal.close_session(session, self.report(),
+                                                {str(k): v for k, v in counted.items()},
+                                                staff.id)
+            self.till.outbox_written()
+            return report
 
     def z_report(self, number):
         report = self.journal.z_report(number)

@@ -25,6 +25,8 @@ DEFAULTS = {
     "printer": {"backend": "simulated"},
     "lights": {"backend": "simulated"},
     "payment": {"backend": "simulated"},
+    # The MQTT link to the hub (edge/publisher.py); no host: the till keeps its outbox.
+    "hub": {"host": ""},
 }
 
 

@@ -43,6 +43,27 @@ class Journal:
         Counter.update(value=Counter.value + 1).where(Counter.name == name).execute()
         return Counter.get_by_id(name).value
 
+    def bump_number(self, name):
+        """The next value of a sequence, in a transaction of its own."""
+        with self.db.atomic():
+            return self.next_number(name)
+
+    # -- the outbox (the publisher's side) ------------------------------------------------
+
+    def unsent(self, limit, skip=()):
+        """The oldest outbox messages not yet acknowledged by the broker."""
+        query = Outbox.select().where(Outbox.sent_at.is_null())
+        if skip:
+            query = query.where(Outbox.id.not_in(list(skip)))
+        return list(query.order_by(Outbox.id).limit(limit))
+
+    def mark_sent(self, row_id):
+        with self.db.atomic():
+            Outbox.update(sent_at=now()).where(Outbox.id == row_id).execute()
+
+    def outbox_backlog(self):
+        return Outbox.select().where(Outbox.sent_at.is_null()).count()
+
     def peek_number(self, name):
         """The last value a sequence handed out (0 if none yet)."""
         counter = Counter.get_or_none(Counter.name == name)

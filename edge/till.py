@@ -53,6 +53,7 @@ class Till:
         self.boot = time.time_ns() // 1000
         self.journal.recover()
         self.returns = ReturnsDesk(self)
+        self.link = None  # the MQTT publisher, when the till has a hub
         if devices.drawer is not None:
             # The drawer's sensor is news for the screens: "close the drawer" goes away.
             devices.drawer.when_opened = devices.drawer.when_closed = self._drawer_moved
@@ -503,9 +504,15 @@ class Till:
     def after_completion(self, sale, cash):
         """Drawer and receipt: hardware trouble never undoes a completed sale."""
         sale = self.journal.get(sale.uuid)
+        self.outbox_written()
         if cash:
             self.open_drawer(sale)
         self.print_receipt(sale)
+
+    def outbox_written(self):
+        """A message for the hub was committed: the link sends it now."""
+        if self.link is not None:
+            self.link.notify()
 
     def open_drawer(self, sale=None):
         """Pulse the drawer open; a drawer that fails is reported, never blocks."""

@@ -1,0 +1,159 @@
+"""The till's link to the hub: drains the journal's outbox to the MQTT broker.
+
+paho-mqtt 2.x, MQTT v5, QoS 1. A message is marked sent only when the broker's PUBACK
+arrives; until then it stays in the outbox, so a crash, a dead broker or a week offline
+only delays it, and after a restart everything unacknowledged is sent again (the hub
+applies each sale once, by its UUID). At most ``max_inflight`` messages are unacknowledged
+at a time, and reconnects back off exponentially up to ``max_backoff_s``.
+
+Each connection gets a new birth/death sequence (``bd_seq``): the birth message says it,
+and the MQTT Will the broker publishes if the till vanishes carries the same number, so
+the hub can tell a late Will from the current connection's.
+"""
+import logging
+import threading
+from importlib.metadata import PackageNotFoundError, version
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from shared.protocol import Envelope, encode, till_topic
+
+from .models import iso, now
+
+log = logging.getLogger(__name__)
+
+
+def software_version():
+    try:
+        return version("tilly")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class Publisher:
+    def __init__(self, journal, store, till_id, settings, catalog_version=None):
+        self.journal = journal
+        self.store = store
+        self.till_id = till_id
+        self.settings = settings
+        self.catalog_version = catalog_version
+        self.max_inflight = int(settings.get("max_inflight", 20))
+        self.inflight = {}  # paho message id: outbox row id, until marked sent
+        self.early_acks = {}  # paho message id: acknowledged, for PUBACKs that beat us
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.connected = threading.Event()
+        self.client = None
+        self.thread = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self):
+        client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                             client_id=f"till-{self.store}-{self.till_id}",
+                             protocol=mqtt.MQTTv5)
+        client.username_pw_set(self.settings.get("username", f"{self.store}/{self.till_id}"),
+                               self.settings.get("password"))
+        if self.settings.get("tls_ca"):
+            client.tls_set(ca_certs=self.settings["tls_ca"])
+        client.reconnect_delay_set(1, int(self.settings.get("max_backoff_s", 60)))
+        client.max_inflight_messages_set(self.max_inflight)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        self.client = client
+        self._set_will()
+        client.connect_async(self.settings.get("host", "127.0.0.1"),
+                             int(self.settings.get("port", 1883)), keepalive=30)
+        client.loop_start()
+        self.thread = threading.Thread(target=self._drain, name="outbox", daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.wake.set()
+        if self.thread:
+            self.thread.join(timeout=5)
+        if self.client:
+            self.client.disconnect()
+            self.client.loop_stop()
+
+    def notify(self):
+        """Something was written to the outbox: send it now, not at the next poll."""
+        self.wake.set()
+
+    # -- paho callbacks (its network thread) ------------------------------------------------
+
+    def _set_will(self):
+        self.bd_seq = self.journal.bump_number("bd_seq")
+        self.client.will_set(till_topic(self.store, self.till_id, "death"),
+                             self._encode("death", self.bd_seq, str(self.bd_seq),
+                                          {"bd_seq": self.bd_seq}), qos=1)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            log.warning("broker refused the till: %s", reason_code)
+            return
+        with self.lock:
+            # Whatever was in flight on the last connection is sent again from the outbox.
+            self.inflight.clear()
+            self.early_acks.clear()
+        birth = {"bd_seq": self.bd_seq, "software": software_version(),
+                 "catalog": self.catalog_version, "backlog": self.journal.outbox_backlog()}
+        client.publish(till_topic(self.store, self.till_id, "birth"),
+                       self._encode("birth", self.bd_seq, str(self.bd_seq), birth), qos=1)
+        self.connected.set()
+        self.wake.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self.connected.clear()
+        if not self.stopping.is_set():
+            self._set_will()  # the next connection is a new one: a new bd_seq
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties):
+        with self.lock:
+            row = self.inflight.get(mid)
+            if row is None:  # acknowledged before _send_some recorded it
+                self.early_acks[mid] = not reason_code.is_failure
+        if row is not None:
+            if not reason_code.is_failure:
+                self.journal.mark_sent(row)
+            # Only now may the drain see it again: sent, or (refused) to be sent again.
+            with self.lock:
+                self.inflight.pop(mid, None)
+        self.wake.set()
+
+    # -- draining -----------------------------------------------------------------------
+
+    def _encode(self, kind, seq, ident, body):
+        return encode(Envelope(kind=kind, store=self.store, till=self.till_id, seq=seq,
+                               id=ident, at=iso(now()), body=body))
+
+    def _drain(self):
+        while not self.stopping.is_set():
+            self.wake.wait(timeout=1.0)
+            self.wake.clear()
+            if self.connected.is_set():
+                self._send_some()
+
+    def _send_some(self):
+        with self.lock:
+            room = self.max_inflight - len(self.inflight)
+            busy = set(self.inflight.values())
+        if room <= 0:
+            return
+        for row in self.journal.unsent(limit=room, skip=busy):
+            ident = row.payload.get("uuid") or f"{self.till_id}-{row.kind}-{row.id}"
+            data = self._encode(row.kind, row.id, ident, row.payload)
+            info = self.client.publish(till_topic(self.store, self.till_id, row.kind), data,
+                                       qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                return  # disconnected meanwhile: the next connection sends it
+            with self.lock:
+                acked = self.early_acks.pop(info.mid, None)
+                if acked is None:
+                    self.inflight[info.mid] = row.id
+            if acked:
+                self.journal.mark_sent(row.id)

@@ -1,0 +1,71 @@
+"""A real Mosquitto for the tests, started with the project's own configuration
+(hub/broker/mosquitto.conf): only the listener port and the file paths are the test's."""
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "hub" / "broker" / "mosquitto.conf"
+ACL = ROOT / "hub" / "broker" / "acl"
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Broker:
+    """Mosquitto in a directory of its own; ``stop`` and ``start`` again keep its port
+    and its persisted queues, as a restarted broker would."""
+
+    def __init__(self, directory, users):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.process = None
+        passwords = self.directory / "passwords"
+        for user, password in users.items():
+            subprocess.run(["mosquitto_passwd", "-b", *(["-c"] if not passwords.exists()
+                                                        else []),
+                            str(passwords), user, password], check=True,
+                           capture_output=True)
+        text = CONFIG.read_text()
+        text = re.sub(r"^password_file .*$", f"password_file {passwords}", text, flags=re.M)
+        text = re.sub(r"^acl_file .*$", f"acl_file {ACL}", text, flags=re.M)
+        text = re.sub(r"^persistence_location .*$",
+                      f"persistence_location {self.directory}/", text, flags=re.M)
+        text = re.sub(r"^listener .*$", f"listener {self.port} 127.0.0.1", text, flags=re.M)
+        # Run as the test's own user: as root, mosquitto would switch to "mosquitto", who
+        # cannot read the test's private directory.
+        text += f"\nuser {pwd.getpwuid(os.getuid()).pw_name}\n"
+        self.config = self.directory / "mosquitto.conf"
+        self.config.write_text(text)
+
+    def start(self):
+        self.log = open(self.directory / "mosquitto.log", "ab")
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config)],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError(f"mosquitto did not start: "
+                           f"{(self.directory / 'mosquitto.log').read_text()}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.log.close()

@@ -1,0 +1,174 @@
+"""The till's outbox reaches a real Mosquitto: QoS 1, marked sent on PUBACK, nothing lost
+while the broker is down, nothing acknowledged sent twice, strangers refused."""
+import queue
+import time
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge.app import create_app
+from edge.config import merge
+from edge.models import Outbox
+from edge.publisher import Publisher
+from shared.protocol import decode
+from tests.conftest import USERS
+
+from .conftest import MILK, PINS, WINE, Api
+
+
+class Hub:
+    """A client of the broker keeping every message it receives (the hub's view)."""
+
+    def __init__(self, broker, user="hub"):
+        self.messages = queue.Queue()
+        self.seen = []  # (topic, payload bytes)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.username_pw_set(user, USERS.get(user))
+        self.client.on_message = lambda c, u, message: self.messages.put(
+            (message.topic, message.payload))
+        subscribed = queue.Queue()
+        self.client.on_subscribe = lambda *args: subscribed.put(True)
+        self.client.connect("127.0.0.1", broker.port)
+        self.client.loop_start()
+        self.client.subscribe("tilly/v1/#", qos=1)
+        subscribed.get(timeout=5)
+
+    def wait(self, kind, count, timeout=15):
+        """The first ``count`` decoded messages of ``kind``, waiting up to ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [(topic, envelope) for topic, envelope in self.decoded()
+                     if envelope.kind == kind]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found[:count] if len(found) >= count else found
+            try:
+                self.seen.append(self.messages.get(timeout=0.2))
+            except queue.Empty:
+                pass
+
+    def decoded(self):
+        return [(topic, decode(payload)) for topic, payload in self.seen]
+
+    def topics(self):
+        while not self.messages.empty():
+            self.seen.append(self.messages.get())
+        return [topic for topic, _ in self.seen]
+
+    def close(self):
+        self.client.loop_stop()
+
+
+def sell(api, codes):
+    for code in codes:
+        api.post("/api/sale/scan", {"code": code})
+    return api.post("/api/sale/tender", {"type": "card"})["sale"]
+
+
+def publisher(app, broker, **settings):
+    till = app.extensions["till"]
+    return Publisher(till.journal, "store-1", "T01",
+                     {"host": "127.0.0.1", "port": broker.port, "password": "till-secret",
+                      **settings}, till.catalog.version)
+
+
+def wait_for(condition, timeout=15):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_sales_are_published_and_marked_sent_on_puback(app, cashier, broker):
+    hub = Hub(broker)
+    sold = [sell(cashier, [MILK]), sell(cashier, [WINE])]
+    link = publisher(app, broker)
+    link.start()
+    try:
+        messages = hub.wait("sale.completed", 2)
+        assert [envelope.id for _, envelope in messages] == [sale["uuid"] for sale in sold]
+        assert {topic for topic, _ in messages} == {"tilly/v1/store-1/T01/sale"}
+        assert [envelope.seq for _, envelope in messages] == [1, 2]
+        wait_for(lambda: Outbox.select().where(Outbox.sent_at.is_null()).count() == 0)
+        (_, birth), = hub.wait("birth", 1)
+        assert (birth.body["backlog"], birth.body["bd_seq"]) == (2, link.bd_seq)
+    finally:
+        link.stop()
+    # A new publisher (a restarted till) sends nothing already acknowledged, and its
+    # connection has a new birth/death sequence.
+    again = publisher(app, broker)
+    again.start()
+    try:
+        births = hub.wait("birth", 2)
+        assert births[1][1].body["backlog"] == 0
+        assert births[1][1].body["bd_seq"] > births[0][1].body["bd_seq"]
+        assert len(hub.wait("sale.completed", 3, timeout=2)) == 2
+    finally:
+        again.stop()
+        hub.close()
+
+
+def test_nothing_is_lost_while_the_broker_is_down(app, cashier, broker):
+    broker.stop()
+    link = publisher(app, broker)
+    link.start()  # cannot connect: backs off and retries
+    sold = [sell(cashier, [MILK]), sell(cashier, [WINE]), sell(cashier, [MILK, WINE])]
+    time.sleep(1.5)
+    assert link.journal.outbox_backlog() == 3
+    link.stop()  # and the till restarts while the broker is still down
+    broker.start()
+    hub = Hub(broker)
+    again = publisher(app, broker)
+    again.start()
+    try:
+        messages = hub.wait("sale.completed", 3)
+        assert sorted(envelope.id for _, envelope in messages) == \
+            sorted(sale["uuid"] for sale in sold)
+        wait_for(lambda: again.journal.outbox_backlog() == 0)
+    finally:
+        again.stop()
+        hub.close()
+
+
+def test_anonymous_clients_and_impostor_tills_are_refused(app, cashier, broker):
+    refused = queue.Queue()
+    anonymous = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    anonymous.on_connect = lambda c, u, f, reason, p: refused.put(reason)
+    anonymous.connect("127.0.0.1", broker.port)
+    anonymous.loop_start()
+    assert refused.get(timeout=5).is_failure
+    anonymous.loop_stop()
+
+    hub = Hub(broker)
+    impostor = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    impostor.username_pw_set("store-1/T02", USERS["store-1/T02"])
+    impostor.connect("127.0.0.1", broker.port)
+    impostor.loop_start()
+    impostor.publish("tilly/v1/store-1/T01/sale", b"{}", qos=1).wait_for_publish(5)
+    impostor.publish("tilly/v1/store-1/T02/sale", b"{}", qos=1).wait_for_publish(5)
+    time.sleep(0.5)
+    impostor.loop_stop()
+    hub.close()
+    topics = hub.topics()
+    assert "tilly/v1/store-1/T02/sale" in topics  # its own topic: delivered
+    assert "tilly/v1/store-1/T01/sale" not in topics  # another till's: refused
+
+
+def test_the_till_publishes_as_it_sells(till_config, broker):
+    hub = Hub(broker)
+    app = create_app(merge(till_config, {"hub": {"host": "127.0.0.1", "port": broker.port,
+                                                 "password": "till-secret"}}))
+    try:
+        api = Api(app.test_client())
+        api.post("/api/auth/sign-in", {"pin": PINS["S01"]})
+        api.post("/api/session/open", {"float": 0})
+        sale = sell(api, [WINE])
+        (topic, envelope), = hub.wait("sale.completed", 1)
+        assert (topic, envelope.id, envelope.body["result"]["total"]) == \
+            ("tilly/v1/test/T01/sale", sale["uuid"], 959)
+        api.post("/api/session/close", {"counted": {}})
+        (_, z), = hub.wait("session.closed", 1)
+        assert z.body["z_number"] == 1
+    finally:
+        app.extensions["till"].link.stop()
+        app.extensions["till"].devices.close()
+        hub.close()
