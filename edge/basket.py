@@ -4,8 +4,7 @@ Every change to a sale re-prices the whole basket (best deal, taxes, totals); th
 turns journal rows into the engine's request and the engine's result into one view.
 """
 from shared.barcodes import receipt_code
-
-from .models import iso
+from shared.times import iso
 
 
 def sale_ref(sale):

@@ -1,7 +1,7 @@
 """X and Z reports: what a cash session took, by tender and tax rate, and the cash that
 should be in the drawer. One function for both: a Z report is an X report, counted and
 closed."""
-from .models import iso
+from shared.times import iso
 
 
 def session_report(session, sales, movements, tax_names):

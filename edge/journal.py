@@ -6,6 +6,8 @@ counter row updated in the transaction that uses them, so none is ever handed ou
 """
 import contextlib
 
+from shared.times import iso, now
+
 from .basket import sale_ref
 from .cash_report import close_report
 from .models import (
@@ -17,8 +19,6 @@ from .models import (
     Payment,
     Sale,
     SaleLine,
-    iso,
-    now,
 )
 
 

@@ -4,7 +4,6 @@ acknowledges it.
 WAL with ``synchronous=FULL``: a committed transaction survives power loss and ``kill -9``.
 A till is one process with one journal, so the models are bound to it by ``open_database``.
 """
-import datetime
 import uuid
 
 from peewee import (
@@ -18,21 +17,14 @@ from peewee import (
 )
 from playhouse.sqlite_ext import JSONField
 
+from shared.times import now
+
 PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": 2,  # FULL: fsync the WAL on every commit
     "foreign_keys": 1,
     "busy_timeout": 5000,
 }
-
-
-def now():
-    """UTC, stored without a zone (SQLite has no zone type); ``iso`` adds it back."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-
-
-def iso(moment):
-    return moment.isoformat(timespec="seconds") + "+00:00" if moment else None
 
 
 class JournalModel(Model):

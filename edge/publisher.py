@@ -18,8 +18,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from shared.protocol import Envelope, encode, till_topic
-
-from .models import iso, now
+from shared.times import iso, now
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from peewee import IntegrityError
 
 from shared.protocol import ProtocolError, decode, parse_topic
+from shared.times import now
 
-from .models import DeadLetter, Sale, TillPresence, ZReport, now
+from .models import DeadLetter, Sale, TillPresence, ZReport
 
 log = logging.getLogger(__name__)
 

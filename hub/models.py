@@ -4,8 +4,6 @@ The models are bound to a database by ``open_database``; so far they hold what t
 ingest writes: every sale once (keyed by its UUID), the Z reports, what could not be
 read (dead letters) and each till's presence.
 """
-import datetime
-
 from peewee import (
     BooleanField,
     CharField,
@@ -17,9 +15,7 @@ from peewee import (
 )
 from playhouse.sqlite_ext import JSONField
 
-
-def now():
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+from shared.times import now
 
 
 class HubModel(Model):

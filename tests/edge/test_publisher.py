@@ -12,6 +12,7 @@ from edge.models import Outbox
 from edge.publisher import Publisher
 from shared.protocol import decode
 from tests.conftest import USERS
+from tests.waiting import wait_for
 
 from .conftest import MILK, PINS, WINE, Api
 
@@ -70,12 +71,6 @@ def publisher(app, broker, **settings):
                      {"host": "127.0.0.1", "port": broker.port, "password": "till-secret",
                       **settings}, till.catalog.version)
 
-
-def wait_for(condition, timeout=15):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_sales_are_published_and_marked_sent_on_puback(app, cashier, broker):

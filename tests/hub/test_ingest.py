@@ -15,6 +15,7 @@ from shared.protocol import Envelope, encode
 from tests.conftest import USERS
 from tests.edge.conftest import PINS, WINE, Api
 from tests.protocol.test_messages import SALE
+from tests.waiting import wait_for
 
 TOPIC = "tilly/v1/store-1/T01/sale"
 
@@ -77,12 +78,6 @@ def test_a_late_will_does_not_mark_a_connected_till_offline(hub_db):
     presence = TillPresence.get()
     assert (presence.online, presence.software, presence.backlog) == (False, "0.1.0", 3)
 
-
-def wait_for(condition, timeout=15):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_sales_from_a_till_reach_the_hub_once(tmp_path, till_config, broker):
