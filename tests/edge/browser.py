@@ -1,11 +1,13 @@
 """What the browser tests need: a till in its own process on a free port, headless Chromium
 through Playwright, and a page wrapper that finds ``data-test`` elements and saves
 screenshots to tests/artifacts/screenshots/."""
+import http.cookiejar
 import json
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -31,12 +33,12 @@ def free_port():
 class TillServer:
     """``python -m edge`` on a free port with the given store, as a till runs for real."""
 
-    def __init__(self, store_file, data_dir):
+    def __init__(self, store_file, data_dir, extra=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(data_dir).with_suffix(".log")
         self.command = [sys.executable, "-m", "edge", "--port", str(self.port),
-                        "--data-dir", str(data_dir), "--store-file", str(store_file)]
+                        "--data-dir", str(data_dir), "--store-file", str(store_file), *extra]
         self.process = None
 
     def __enter__(self):
@@ -69,6 +71,31 @@ class TillServer:
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
+
+    def session(self):
+        return ApiSession(self.url)
+
+
+class ApiSession:
+    """A browser-like client of the till's API: it keeps the session cookie."""
+
+    def __init__(self, url):
+        self.url = url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def call(self, method, path, body=None, ok=(200,)):
+        """(status, JSON answer); an HTTPError for a status not in ``ok``."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with self.opener.open(request, timeout=5) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as exc:
+            if exc.code not in ok:
+                raise
+            return exc.code, json.load(exc)
 
 
 def launch_chromium(playwright):

@@ -1,0 +1,44 @@
+"""Run a hub ingest worker: ``python -m hub ingest --db hub.sqlite3 [--port 1883] ...``.
+
+The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
+it need not show in the process list. Several workers may run at once, each with its own
+``--worker`` name: the shared subscription spreads the sales over them.
+"""
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+from .ingest import Ingest
+from .models import open_database
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m hub", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="apply the tills' messages to the hub's store")
+    ingest.add_argument("--db", required=True, help="the hub's SQLite file")
+    ingest.add_argument("--host", default="127.0.0.1")
+    ingest.add_argument("--port", type=int, default=1883)
+    ingest.add_argument("--username", default="hub")
+    ingest.add_argument("--password", default=os.environ.get("TILLY_HUB_PASSWORD"))
+    ingest.add_argument("--worker", default="1", help="this worker's name (its MQTT session)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    worker = Ingest(open_database(args.db), {"host": args.host, "port": args.port,
+                                             "username": args.username,
+                                             "password": args.password}, args.worker)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    worker.start()
+    print(f"hub ingest worker {args.worker}: {args.host}:{args.port} -> {args.db}", flush=True)
+    stop.wait()
+    worker.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

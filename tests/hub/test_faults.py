@@ -1,0 +1,126 @@
+"""Fault tests of the link, against a real mosquitto: whatever is killed, the hub ends
+with exactly the sales the tills completed."""
+import http.client
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from hub.ingest import Ingest
+from hub.models import DeadLetter, Sale, open_database
+from shared.protocol import Envelope, encode
+from tests.conftest import USERS
+from tests.edge.browser import TillServer
+from tests.protocol.test_messages import SALE
+from tests.waiting import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_ingest(db_path, broker, worker="w1"):
+    return subprocess.Popen(
+        [sys.executable, "-m", "hub", "ingest", "--db", str(db_path), "--port",
+         str(broker.port), "--worker", worker], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**os.environ, "TILLY_HUB_PASSWORD": USERS["hub"]})
+
+
+def count(db_path, sql="SELECT COUNT(*) FROM sale"):
+    with sqlite3.connect(db_path) as db:
+        try:
+            return db.execute(sql).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0  # not created yet
+
+
+def test_kill_9_on_the_ingest_mid_batch(tmp_path, broker):
+    db_path = tmp_path / "hub.sqlite3"
+    # A first run registers the worker's persistent session and its subscriptions.
+    ingest = start_ingest(db_path, broker)
+    wait_for(lambda: count(db_path, "SELECT COUNT(*) FROM till_presence") == 0
+             and db_path.exists())
+    time.sleep(1.0)
+    till = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    till.username_pw_set("store-1/T01", USERS["store-1/T01"])
+    till.connect("127.0.0.1", broker.port)
+    till.loop_start()
+    sales = 1500
+    for seq in range(1, sales + 1):
+        message = encode(Envelope(kind="sale.completed", store="store-1", till="T01",
+                                  seq=seq, id=f"sale-{seq}", at="2026-11-25T10:00:00+00:00",
+                                  body={**SALE, "uuid": f"sale-{seq}", "seq": seq}))
+        till.publish("tilly/v1/store-1/T01/sale", message, qos=1)
+    wait_for(lambda: 0 < count(db_path) < sales, timeout=30)
+    os.kill(ingest.pid, signal.SIGKILL)  # mid-batch
+    ingest.wait()
+    killed_at = count(db_path)
+    again = start_ingest(db_path, broker)
+    try:
+        wait_for(lambda: count(db_path) == sales, timeout=60)
+        time.sleep(1.0)
+        assert count(db_path) == sales and killed_at < sales
+        assert count(db_path, "SELECT COUNT(*) FROM dead_letter") == 0
+    finally:
+        again.terminate()
+        again.wait()
+        till.loop_stop()
+
+
+def test_kill_9_on_a_till_while_it_publishes(tmp_path, broker, store_file):
+    hub_db = open_database(tmp_path / "hub.sqlite3")
+    ingest = Ingest(hub_db, {"port": broker.port, "password": USERS["hub"]})
+    ingest.start()
+    data_dir = tmp_path / "till"
+    config = tmp_path / "till.toml"
+    config.write_text(f'[hub]\nhost = "127.0.0.1"\nport = {broker.port}\n'
+                      f'password = "{USERS["test/T01"]}"\n')
+    rng = random.Random(4)
+    try:
+        for _ in range(20):
+            with TillServer(store_file, data_dir, extra=["--config", str(config)]) as till:
+                stop = threading.Event()
+                seller = threading.Thread(target=sell_until, args=(till, stop))
+                seller.start()
+                time.sleep(rng.uniform(0.3, 1.0))
+                os.kill(till.process.pid, signal.SIGKILL)
+                till.process.wait()
+                stop.set()
+                seller.join()
+        # Back once more, left alone: the outbox drains.
+        with TillServer(store_file, data_dir, extra=["--config", str(config)]):
+            journal = data_dir / "journal.sqlite3"
+            wait_for(lambda: count(journal, "SELECT COUNT(*) FROM outbox WHERE sent_at IS "
+                                            "NULL AND kind = 'sale.completed'") == 0,
+                     timeout=30)
+            with sqlite3.connect(journal) as db:
+                completed = {uuid for (uuid,) in db.execute(
+                    "SELECT uuid FROM sale WHERE state = 'completed'")}
+            wait_for(lambda: Sale.select().count() >= len(completed), timeout=30)
+            time.sleep(0.5)
+            assert {sale.uuid for sale in Sale.select()} == completed
+            assert len(completed) > 20, "too few sales completed to prove anything"
+            assert DeadLetter.select().count() == 0
+    finally:
+        ingest.stop()
+
+
+def sell_until(till, stop):
+    """Sign in, open the till if needed, and sell (card) until the till dies."""
+    from tests.edge.conftest import PINS, WINE
+
+    session = till.session()
+    try:
+        session.call("POST", "/api/auth/sign-in", {"pin": PINS["S01"]})
+        session.call("POST", "/api/session/open", {"float": 0}, ok=(200, 409))
+        while not stop.is_set():
+            session.call("POST", "/api/sale/scan", {"code": WINE}, ok=(200, 409))
+            session.call("POST", "/api/sale/tender", {"type": "card"}, ok=(200, 409))
+    except (OSError, ValueError, http.client.HTTPException):
+        return
