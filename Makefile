@@ -61,6 +61,7 @@ demo: setup
 bench: setup
 	$(PY) bench/pricing.py
 	$(PY) bench/till.py
+	$(PY) bench/ingest.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache bench/out tests/artifacts var

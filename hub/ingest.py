@@ -7,6 +7,9 @@ the inbox (the sale's UUID as primary key) makes the second delivery a no-op. A 
 that fails validation is kept as a dead letter with the reason, and ingestion goes on.
 """
 import logging
+import queue
+import threading
+import time
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -25,6 +28,29 @@ SUBSCRIPTIONS = ("$share/hub/tilly/v1/+/+/sale", "$share/hub/tilly/v1/+/+/sessio
 
 def apply(database, topic, payload):
     """Apply one message; returns what it did ("applied", "duplicate", "stale", "dead")."""
+    return apply_batch(database, [(topic, payload)])[0]
+
+
+def apply_batch(database, messages):
+    """Apply (topic, payload) messages in one transaction: one commit, one fsync, for a
+    batch. Each message runs in a savepoint, so a refused one leaves the others be."""
+    presences = {}  # (store, till): TillPresence, saved once per batch
+    with database.atomic():
+        outcomes = [_apply_one(database, topic, payload, presences)
+                    for topic, payload in messages]
+        for presence in presences.values():
+            presence.save()
+    return outcomes
+
+
+def _presence(presences, store, till):
+    key = (store, till)
+    if key not in presences:
+        presences[key] = TillPresence.get_or_create(store=store, till=till)[0]
+    return presences[key]
+
+
+def _apply_one(database, topic, payload, presences):
     try:
         where = parse_topic(topic)
         envelope = decode(payload)
@@ -36,7 +62,7 @@ def apply(database, topic, payload):
         return _dead(database, topic, payload, exc)
     try:
         with database.atomic():
-            presence, _ = TillPresence.get_or_create(store=envelope.store, till=envelope.till)
+            presence = _presence(presences, envelope.store, envelope.till)
             return HANDLERS[envelope.kind](envelope, presence)
     except (ProtocolError, IntegrityError) as exc:
         # e.g. a sale number reused under another UUID: not this message's to decide.
@@ -51,11 +77,13 @@ def _dead(database, topic, payload, error):
 
 
 def _once(model, key, fields):
-    """Create the row unless ``key`` (a query) finds it: "applied" or "duplicate"."""
+    """Insert the row unless it is there: "applied" or "duplicate". A row that clashes
+    with another on a unique key other than ``key`` is an IntegrityError."""
+    if model._meta.database.execute(model.insert(**fields).on_conflict_ignore()).rowcount:
+        return "applied"
     if model.select().where(key).exists():
         return "duplicate"
-    model.create(**fields)
-    return "applied"
+    raise IntegrityError(f"{model.__name__}: clashes with another row: {fields.get('seq', '')}")
 
 
 def _sale(envelope, presence):
@@ -66,9 +94,7 @@ def _sale(envelope, presence):
         uuid=envelope.id, store=envelope.store, till=envelope.till, seq=body["seq"],
         kind=body["kind"], completed_at=body["completed_at"], customer=body["customer"],
         total=body["result"]["total"], body=body))
-    if envelope.seq > presence.last_sale_seq:
-        presence.last_sale_seq = envelope.seq
-        presence.save()
+    presence.last_sale_seq = max(presence.last_sale_seq, envelope.seq)
     return outcome
 
 
@@ -87,7 +113,6 @@ def _birth(envelope, presence):
     presence.online, presence.bd_seq, presence.last_seen = True, body["bd_seq"], now()
     presence.software, presence.catalog = body["software"], body["catalog"]
     presence.backlog = body["backlog"]
-    presence.save()
     return "applied"
 
 
@@ -96,7 +121,6 @@ def _death(envelope, presence):
     if envelope.body["bd_seq"] != presence.bd_seq:
         return "stale"
     presence.online, presence.last_seen = False, now()
-    presence.save()
     return "applied"
 
 
@@ -105,18 +129,27 @@ HANDLERS = {"sale.completed": _sale, "session.closed": _session, "birth": _birth
 
 
 class Ingest:
-    """One ingest worker: a persistent MQTT v5 session on the shared subscriptions."""
+    """One ingest worker: a persistent MQTT v5 session on the shared subscriptions.
+
+    paho's thread queues the messages; this worker's thread applies them in batches of up
+    to ``BATCH`` (one commit each) and only then acknowledges them.
+    """
+
+    BATCH = 500
 
     def __init__(self, database, settings, worker="1"):
         self.database = database
-        # Acknowledged only once applied: a worker killed mid-message gets it again.
+        self.settings = settings
+        # Acknowledged only once applied: a worker killed mid-batch gets it again.
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"hub-ingest-{worker}",
                                   protocol=mqtt.MQTTv5, manual_ack=True)
         self.client.username_pw_set(settings.get("username", "hub"), settings.get("password"))
         self.client.reconnect_delay_set(1, 30)
         self.client.on_connect = self._on_connect
-        self.client.on_message = self._on_message
-        self.settings = settings
+        self.client.on_message = lambda client, userdata, message: self.queue.put(message)
+        self.queue = queue.Queue()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._work, name="ingest", daemon=True)
 
     def start(self):
         properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)
@@ -125,8 +158,11 @@ class Ingest:
                                   int(self.settings.get("port", 1883)), keepalive=30,
                                   clean_start=False, properties=properties)
         self.client.loop_start()
+        self.thread.start()
 
     def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=10)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -136,12 +172,33 @@ class Ingest:
             return
         client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS])
 
-    def _on_message(self, client, userdata, message):
-        try:
-            outcome = apply(self.database, message.topic, message.payload)
-        except Exception:  # the database failed: leave it unacknowledged, redelivered
-            log.exception("could not apply a message on %s", message.topic)
+    def _work(self):
+        while not self.stopping.is_set():
+            try:
+                batch = [self.queue.get(timeout=0.2)]
+            except queue.Empty:
+                continue
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._apply(batch)
+
+    def _apply(self, batch):
+        """Apply and acknowledge; if the database fails, try again (unacknowledged, the
+        messages stay the broker's until then)."""
+        while not self.stopping.is_set():
+            try:
+                outcomes = apply_batch(self.database,
+                                       [(message.topic, message.payload) for message in batch])
+                break
+            except Exception:
+                log.exception("could not apply %d messages; trying again", len(batch))
+                time.sleep(1)
+        else:
             return
-        if outcome == "dead":
-            log.warning("dead letter on %s", message.topic)
-        client.ack(message.mid, message.qos)
+        for message, outcome in zip(batch, outcomes, strict=True):
+            if outcome == "dead":
+                log.warning("dead letter on %s", message.topic)
+            self.client.ack(message.mid, message.qos)
