@@ -124,3 +124,31 @@ def sell_until(till, stop):
             session.call("POST", "/api/sale/tender", {"type": "card"}, ok=(200, 409))
     except (OSError, ValueError, http.client.HTTPException):
         return
+
+
+def test_a_till_reconnecting_with_20000_sales_queued(tmp_path, broker):
+    from edge.journal import Journal
+    from edge.models import Outbox
+    from edge.models import open_database as open_journal
+    from edge.publisher import Publisher
+
+    journal = Journal(open_journal(tmp_path / "journal.sqlite3"), "T01")
+    queued = 20_000
+    with journal.db.atomic():
+        for start in range(0, queued, 1000):
+            Outbox.insert_many([{"kind": "sale.completed",
+                                 "payload": {**SALE, "uuid": f"q-{n}", "seq": n}}
+                                for n in range(start + 1, start + 1001)]).execute()
+    hub_db = open_database(tmp_path / "hub.sqlite3")
+    ingest = Ingest(hub_db, {"port": broker.port, "password": USERS["hub"]})
+    ingest.start()
+    link = Publisher(journal, "store-1", "T01", {"port": broker.port,
+                                                 "password": USERS["store-1/T01"]})
+    link.start()
+    try:
+        wait_for(lambda: Sale.select().count() == queued, timeout=120)
+        wait_for(lambda: journal.outbox_backlog() == 0, timeout=30)
+        assert DeadLetter.select().count() == 0
+    finally:
+        link.stop()
+        ingest.stop()
