@@ -1,4 +1,5 @@
-"""Run a hub ingest worker: ``python -m hub ingest --db hub.sqlite3 [--port 1883] ...``.
+"""The hub's commands: ``python -m hub ingest --db hub.sqlite3 [--port 1883] ...`` runs an
+ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates.
 
 The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
 it need not show in the process list. Several workers may run at once, each with its own
@@ -11,6 +12,7 @@ import signal
 import sys
 import threading
 
+from .certs import make_certificates
 from .ingest import Ingest
 from .models import open_database
 
@@ -25,7 +27,15 @@ def main(argv=None):
     ingest.add_argument("--username", default="hub")
     ingest.add_argument("--password", default=os.environ.get("TILLY_HUB_PASSWORD"))
     ingest.add_argument("--worker", default="1", help="this worker's name (its MQTT session)")
+    certs = commands.add_parser("certs", help="a shop CA and the broker's TLS certificate")
+    certs.add_argument("--out", required=True, help="directory for ca.crt, server.crt, keys")
+    certs.add_argument("--host", action="append", required=True,
+                       help="the broker's name or address as tills reach it (repeatable)")
     args = parser.parse_args(argv)
+    if args.command == "certs":
+        out = make_certificates(args.out, args.host)
+        print(f"written: {out}/ca.crt (give to tills), server.crt and server.key (broker)")
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     worker = Ingest(open_database(args.db), {"host": args.host, "port": args.port,
                                              "username": args.username,

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from hub.certs import make_certificates
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "hub" / "broker" / "mosquitto.conf"
 ACL = ROOT / "hub" / "broker" / "acl"
@@ -41,7 +43,16 @@ class Broker:
         text = re.sub(r"^acl_file .*$", f"acl_file {ACL}", text, flags=re.M)
         text = re.sub(r"^persistence_location .*$",
                       f"persistence_location {self.directory}/", text, flags=re.M)
-        text = re.sub(r"^listener .*$", f"listener {self.port} 127.0.0.1", text, flags=re.M)
+        self.tls_port = free_port()
+        self.certs = make_certificates(self.directory / "certs", ["127.0.0.1", "localhost"])
+        text = re.sub(r"^listener 1883 .*$", f"listener {self.port} 127.0.0.1", text,
+                      flags=re.M)
+        text = re.sub(r"^listener 8883$", f"listener {self.tls_port} 127.0.0.1", text,
+                      flags=re.M)
+        for option, name in (("cafile", "ca.crt"), ("certfile", "server.crt"),
+                             ("keyfile", "server.key")):
+            text = re.sub(rf"^{option} .*$", f"{option} {self.certs / name}", text,
+                          flags=re.M)
         # Run as the test's own user: as root, mosquitto would switch to "mosquitto", who
         # cannot read the test's private directory.
         text += f"\nuser {pwd.getpwuid(os.getuid()).pw_name}\n"

@@ -167,3 +167,31 @@ def test_the_till_publishes_as_it_sells(till_config, broker):
         app.extensions["till"].link.stop()
         app.extensions["till"].devices.close()
         hub.close()
+
+
+def test_the_till_publishes_over_tls_to_a_broker_it_trusts(app, cashier, broker):
+    hub = Hub(broker)
+    sold = sell(cashier, [WINE])
+    link = publisher(app, broker, port=broker.tls_port, tls_ca=str(broker.certs / "ca.crt"))
+    link.start()
+    try:
+        (_, envelope), = hub.wait("sale.completed", 1)
+        assert envelope.id == sold["uuid"]
+    finally:
+        link.stop()
+        hub.close()
+
+
+def test_a_broker_the_till_does_not_trust_gets_nothing(app, cashier, broker, tmp_path):
+    from hub.certs import make_certificates
+
+    other = make_certificates(tmp_path / "other", ["127.0.0.1"])
+    sell(cashier, [WINE])
+    link = publisher(app, broker, port=broker.tls_port, tls_ca=str(other / "ca.crt"))
+    link.start()
+    try:
+        time.sleep(2)
+        assert not link.connected.is_set()
+        assert link.journal.outbox_backlog() == 1
+    finally:
+        link.stop()
