@@ -126,29 +126,62 @@ def sell_until(till, stop):
         return
 
 
-def test_a_till_reconnecting_with_20000_sales_queued(tmp_path, broker):
+def queued_till(tmp_path, count):
+    """A till's journal with ``count`` sales waiting in its outbox."""
     from edge.journal import Journal
     from edge.models import Outbox
     from edge.models import open_database as open_journal
-    from edge.publisher import Publisher
 
     journal = Journal(open_journal(tmp_path / "journal.sqlite3"), "T01")
-    queued = 20_000
     with journal.db.atomic():
-        for start in range(0, queued, 1000):
+        for start in range(0, count, 1000):
             Outbox.insert_many([{"kind": "sale.completed",
                                  "payload": {**SALE, "uuid": f"q-{n}", "seq": n}}
-                                for n in range(start + 1, start + 1001)]).execute()
-    hub_db = open_database(tmp_path / "hub.sqlite3")
-    ingest = Ingest(hub_db, {"port": broker.port, "password": USERS["hub"]})
+                                for n in range(start + 1, min(start + 1000, count) + 1)]
+                               ).execute()
+    return journal
+
+
+def link(journal, broker):
+    from edge.publisher import Publisher
+
+    publisher = Publisher(journal, "store-1", "T01", {"port": broker.port,
+                                                      "password": USERS["store-1/T01"],
+                                                      "max_backoff_s": 2})
+    publisher.start()
+    return publisher
+
+
+def test_a_till_reconnecting_with_20000_sales_queued(tmp_path, broker):
+    journal = queued_till(tmp_path, 20_000)
+    ingest = Ingest(open_database(tmp_path / "hub.sqlite3"),
+                    {"port": broker.port, "password": USERS["hub"]})
     ingest.start()
-    link = Publisher(journal, "store-1", "T01", {"port": broker.port,
-                                                 "password": USERS["store-1/T01"]})
-    link.start()
+    publisher = link(journal, broker)
     try:
-        wait_for(lambda: Sale.select().count() == queued, timeout=120)
+        wait_for(lambda: Sale.select().count() == 20_000, timeout=120)
         wait_for(lambda: journal.outbox_backlog() == 0, timeout=30)
         assert DeadLetter.select().count() == 0
     finally:
-        link.stop()
+        publisher.stop()
+        ingest.stop()
+
+
+def test_the_broker_stopped_mid_stream_then_restarted(tmp_path, broker):
+    journal = queued_till(tmp_path, 3000)
+    ingest = Ingest(open_database(tmp_path / "hub.sqlite3"),
+                    {"port": broker.port, "password": USERS["hub"]})
+    ingest.start()
+    publisher = link(journal, broker)
+    try:
+        wait_for(lambda: 0 < Sale.select().count() < 3000, timeout=30)
+        broker.stop()
+        time.sleep(1.0)
+        broker.start()
+        wait_for(lambda: Sale.select().count() == 3000, timeout=90)
+        wait_for(lambda: journal.outbox_backlog() == 0, timeout=30)
+        time.sleep(0.5)
+        assert Sale.select().count() == 3000 and DeadLetter.select().count() == 0
+    finally:
+        publisher.stop()
         ingest.stop()
