@@ -2,8 +2,8 @@
 ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates.
 
 The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
-it need not show in the process list. Several workers may run at once, each with its own
-``--worker`` name: the shared subscription spreads the sales over them.
+it need not show in the process list. Each worker has its own ``--worker`` name (its MQTT
+session); until the end-to-end acknowledgement lands, run one (docs/protocol.md).
 """
 import argparse
 import logging
