@@ -4,9 +4,9 @@ The till opens the drawer for a cash sale, asks the cashier to close it and allo
 cash sale once the sensor reports it shut (``when_closed``). A drawer wired without a sensor
 reports ``is_open`` as None and the till does not wait for it.
 """
-import importlib
-import inspect
 from abc import ABC, abstractmethod
+
+from drivers.backends import build
 
 # backend name -> class name in drivers/drawer/<backend>.py
 BACKENDS = {
@@ -63,15 +63,5 @@ def create(settings, printer=None, pin_factory=None):
     ``printer`` is the receipt printer driver (needed by ``printer_kick``); ``pin_factory``
     a gpiozero pin factory (tests and the simulation pass ``MockFactory``).
     """
-    options = dict(settings)
-    backend = options.pop("backend", "simulated")
-    if backend not in BACKENDS:
-        raise ValueError(f"drawer: unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
-    module = importlib.import_module(f"{__name__}.{backend}")
-    cls = getattr(module, BACKENDS[backend])
-    wiring = {"printer": printer, "pin_factory": pin_factory}
-    accepted = inspect.signature(cls).parameters
-    for name in options:
-        if name not in accepted or name in wiring:
-            raise ValueError(f"drawer: unknown option {name!r} for backend {backend!r}")
-    return cls(**options, **{name: value for name, value in wiring.items() if name in accepted})
+    return build("drawer", __name__, BACKENDS, settings,
+                 {"printer": printer, "pin_factory": pin_factory})

@@ -9,10 +9,10 @@ shop) whether the till is ready, busy, needs attention, has failed or has lost t
 | error     | red            | a device or the till has failed                  |
 | offline   | green, slow    | selling, but no link to the hub                  |
 """
-import importlib
-import inspect
 from abc import ABC, abstractmethod
 from typing import NamedTuple
+
+from drivers.backends import build
 
 # backend name -> class name in drivers/lights/<backend>.py
 BACKENDS = {"gpio": "GpioLights", "simulated": "SimulatedLights"}
@@ -63,12 +63,4 @@ class StatusLights(ABC):
 def create(settings, pin_factory=None):
     """The lights named by ``settings["backend"]`` built from the other options;
     ``pin_factory`` is a gpiozero pin factory (tests pass ``MockFactory``)."""
-    options = dict(settings)
-    backend = options.pop("backend", "simulated")
-    if backend not in BACKENDS:
-        raise ValueError(f"lights: unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
-    cls = getattr(importlib.import_module(f"{__name__}.{backend}"), BACKENDS[backend])
-    for name in options:
-        if name not in inspect.signature(cls).parameters or name == "pin_factory":
-            raise ValueError(f"lights: unknown option {name!r} for backend {backend!r}")
-    return cls(**options, pin_factory=pin_factory)
+    return build("lights", __name__, BACKENDS, settings, {"pin_factory": pin_factory})

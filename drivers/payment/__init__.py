@@ -6,11 +6,11 @@ busy, no answer): they return a ``PaymentResult`` whose status is "error" or "ti
 whose message says what happened. They raise ValueError only for the till's own bad input.
 After a "timeout" the payment's fate is unknown: the cashier checks the terminal.
 """
-import importlib
-import inspect
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+
+from drivers.backends import build
 
 # backend name -> class name in drivers/payment/<backend>.py
 BACKENDS = {"nexo": "NexoTerminal", "simulated": "SimulatedTerminal"}
@@ -88,12 +88,4 @@ class PaymentTerminal(ABC):
 
 def create(settings):
     """The terminal named by ``settings["backend"]`` built from the other options."""
-    options = dict(settings)
-    backend = options.pop("backend", "simulated")
-    if backend not in BACKENDS:
-        raise ValueError(f"payment: unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
-    cls = getattr(importlib.import_module(f"{__name__}.{backend}"), BACKENDS[backend])
-    for name in options:
-        if name not in inspect.signature(cls).parameters:
-            raise ValueError(f"payment: unknown option {name!r} for backend {backend!r}")
-    return cls(**options)
+    return build("payment", __name__, BACKENDS, settings)
