@@ -4,7 +4,8 @@ It reads through persistent MQTT v5 subscriptions (see SUBSCRIPTIONS). Each mess
 applied in one transaction, before paho acknowledges it: a worker killed mid-message
 leaves the broker to deliver it again, and the inbox (the sale's UUID as primary key)
 makes the second delivery a no-op. A message that fails validation is kept as a dead
-letter with the reason, and ingestion goes on.
+letter with the reason, and ingestion goes on. A sale's effects (stock movements, loyalty
+points, customer statistics) are written in its transaction, so they happen once too.
 """
 import logging
 import queue
@@ -18,6 +19,7 @@ from peewee import IntegrityError
 from shared.protocol import ProtocolError, decode, parse_topic
 from shared.times import now
 
+from . import loyalty, stock
 from .models import DeadLetter, Sale, TillPresence, ZReport
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,9 @@ def _sale(envelope, presence):
         uuid=envelope.id, store=envelope.store, till=envelope.till, seq=body["seq"],
         kind=body["kind"], completed_at=body["completed_at"], customer=body["customer"],
         total=body["result"]["total"], body=body))
+    if outcome == "applied":  # in the sale's transaction: once, with the sale
+        stock.record_sale(envelope.store, body)
+        loyalty.record_sale(envelope.store, body)
     presence.last_sale_seq = max(presence.last_sale_seq, envelope.seq)
     return outcome
 

@@ -2,7 +2,8 @@
 
 The models are bound to a database by ``open_database``; so far they hold what the MQTT
 ingest writes: every sale once (keyed by its UUID), the Z reports, what could not be
-read (dead letters) and each till's presence.
+read (dead letters), each till's presence, and the sale's effects: the stock ledger
+(``hub/stock.py``), loyalty points and customer statistics (``hub/loyalty.py``).
 """
 from peewee import (
     BooleanField,
@@ -77,7 +78,50 @@ class TillPresence(HubModel):
         indexes = ((("store", "till"), True),)
 
 
-MODELS = (Sale, ZReport, DeadLetter, TillPresence)
+class StockMovement(HubModel):
+    """One line of a store's stock ledger (hub/stock.py): on hand is the sum."""
+
+    KINDS = ("sale", "return", "receipt", "transfer", "adjustment", "stocktake")
+    UNITS = ("pcs", "g")
+
+    store = CharField()
+    sku = CharField()
+    quantity = IntegerField()  # signed: out of stock is negative
+    unit = CharField()  # one of UNITS: pieces, or grams of a weighed product
+    kind = CharField()  # one of KINDS
+    reference = CharField()  # what moved it: a sale's UUID, an order's number...
+    line = IntegerField(default=0)  # the position within the reference
+    at = CharField()  # ISO 8601, when it happened where it happened
+
+    class Meta:
+        indexes = ((("store", "sku"), False), (("reference", "line", "sku"), True))
+
+
+class LoyaltyEntry(HubModel):
+    """Points earned (positive) or taken back (negative) by one sale or refund."""
+
+    customer = CharField(index=True)
+    sale = CharField(unique=True)  # the sale's UUID
+    store = CharField()
+    points = IntegerField()
+    at = CharField()
+
+
+class CustomerStats(HubModel):
+    """What the sales say of a customer: visits, money spent net of refunds, when."""
+
+    customer = CharField(primary_key=True)
+    visits = IntegerField(default=0)
+    refunds = IntegerField(default=0)
+    spent = IntegerField(default=0)  # minor units, net of refunds
+    points = IntegerField(default=0)
+    first_purchase = CharField(null=True)
+    last_purchase = CharField(null=True)
+    last_store = CharField(null=True)
+
+
+MODELS = (Sale, ZReport, DeadLetter, TillPresence, StockMovement, LoyaltyEntry,
+          CustomerStats)
 
 
 def open_database(url):

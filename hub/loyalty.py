@@ -1,0 +1,56 @@
+"""Loyalty points and customer statistics, earned from the sales the tills send.
+
+Both are written in the transaction that applies a sale at the hub (``hub/ingest.py``),
+so points are counted once per sale however often it arrives; an entry's unique
+``sale`` is the second guard. The earning rule is points per whole currency unit of what
+the customer paid; a refund takes back the points of what it returned, never more than a
+sale earned (floors of parts never exceed the floor of the whole).
+"""
+from peewee import Case, fn
+
+from .models import CustomerStats, LoyaltyEntry
+
+MINOR_PER_POINT = 100  # one point per 1.00 paid, in minor units
+
+
+def points_for(amount):
+    """Points for ``amount`` minor units paid."""
+    return max(amount, 0) // MINOR_PER_POINT
+
+
+def record_sale(store, body):
+    """Points and statistics of a completed sale or refund with a customer (inside the
+    caller's transaction); a sale without a customer changes nothing."""
+    customer = body["customer"]
+    if not customer:
+        return
+    refund = body["kind"] == "refund"
+    total = body["result"]["total"]
+    points = -points_for(total) if refund else points_for(total)
+    at = body["completed_at"]
+    if points:
+        LoyaltyEntry.create(customer=customer, sale=body["uuid"], store=store, points=points,
+                            at=at)
+    stats = CustomerStats
+    if refund:
+        update = {stats.refunds: stats.refunds + 1}
+    else:
+        # Sales may arrive out of order: the earliest and the latest purchase win.
+        earlier = stats.first_purchase.is_null() | (stats.first_purchase > at)
+        later = stats.last_purchase.is_null() | (stats.last_purchase < at)
+        update = {stats.visits: stats.visits + 1,
+                  stats.first_purchase: Case(None, [(earlier, at)], stats.first_purchase),
+                  stats.last_purchase: Case(None, [(later, at)], stats.last_purchase),
+                  stats.last_store: Case(None, [(later, store)], stats.last_store)}
+    spent = -total if refund else total
+    update.update({stats.spent: stats.spent + spent, stats.points: stats.points + points})
+    first = {} if refund else {"first_purchase": at, "last_purchase": at, "last_store": store}
+    (stats.insert(customer=customer, visits=int(not refund), refunds=int(refund), spent=spent,
+                  points=points, **first)
+     .on_conflict(conflict_target=[stats.customer], update=update).execute())
+
+
+def balance(customer):
+    """The customer's points: the sum of their entries."""
+    return (LoyaltyEntry.select(fn.COALESCE(fn.SUM(LoyaltyEntry.points), 0))
+            .where(LoyaltyEntry.customer == customer).scalar())
