@@ -1,11 +1,14 @@
 """The hub's commands: ``python -m hub ingest --db hub.sqlite3 [--port 1883] ...`` runs an
-ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates.
+ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates;
+``python -m hub fleet --db hub.sqlite3`` lists the tills, what they run and their open
+alerts (JSON).
 
 The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
 it need not show in the process list. Each worker has its own ``--worker`` name (its MQTT
 session); until the end-to-end acknowledgement lands, run one (docs/protocol.md).
 """
 import argparse
+import json
 import logging
 import os
 import signal
@@ -13,6 +16,7 @@ import sys
 import threading
 
 from .certs import make_certificates
+from .fleet import fleet
 from .ingest import Ingest
 from .models import open_database
 
@@ -31,7 +35,13 @@ def main(argv=None):
     certs.add_argument("--out", required=True, help="directory for ca.crt, server.crt, keys")
     certs.add_argument("--host", action="append", required=True,
                        help="the broker's name or address as tills reach it (repeatable)")
+    fleet_list = commands.add_parser("fleet", help="the tills and their open alerts, as JSON")
+    fleet_list.add_argument("--db", required=True, help="the hub's SQLite file")
     args = parser.parse_args(argv)
+    if args.command == "fleet":
+        open_database(args.db)
+        print(json.dumps(fleet(), indent=2))
+        return 0
     if args.command == "certs":
         out = make_certificates(args.out, args.host)
         print(f"written: {out}/ca.crt (give to tills), server.crt and server.key (broker)")

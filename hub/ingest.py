@@ -19,7 +19,7 @@ from peewee import IntegrityError
 from shared.protocol import ProtocolError, decode, parse_topic
 from shared.times import now
 
-from . import loyalty, stock
+from . import fleet, loyalty, stock
 from .models import DeadLetter, Sale, TillPresence, ZReport
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def _sale(envelope, presence):
         stock.record_sale(envelope.store, body)
         loyalty.record_sale(envelope.store, body)
     presence.last_sale_seq = max(presence.last_sale_seq, envelope.seq)
+    presence.last_sale_at = max(presence.last_sale_at or "", body["completed_at"])
     return outcome
 
 
@@ -123,6 +124,7 @@ def _birth(envelope, presence):
     presence.online, presence.bd_seq, presence.last_seen = True, body["bd_seq"], now()
     presence.software, presence.catalog = body["software"], body["catalog"]
     presence.backlog = body["backlog"]
+    fleet.update_alerts(presence)
     return "applied"
 
 
@@ -131,6 +133,7 @@ def _death(envelope, presence):
     if envelope.body["bd_seq"] != presence.bd_seq:
         return "stale"
     presence.online, presence.last_seen = False, now()
+    fleet.update_alerts(presence)
     return "applied"
 
 

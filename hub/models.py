@@ -2,8 +2,9 @@
 
 The models are bound to a database by ``open_database``; so far they hold what the MQTT
 ingest writes: every sale once (keyed by its UUID), the Z reports, what could not be
-read (dead letters), each till's presence, and the sale's effects: the stock ledger
-(``hub/stock.py``), loyalty points and customer statistics (``hub/loyalty.py``).
+read (dead letters), each till's presence and alerts (``hub/fleet.py``), and the sale's
+effects: the stock ledger (``hub/stock.py``), loyalty points and customer statistics
+(``hub/loyalty.py``).
 """
 from peewee import (
     BooleanField,
@@ -73,9 +74,21 @@ class TillPresence(HubModel):
     backlog = IntegerField(default=0)
     last_seen = DateTimeField(null=True)
     last_sale_seq = IntegerField(default=0)
+    last_sale_at = CharField(null=True)  # when the latest sale received was completed
 
     class Meta:
         indexes = ((("store", "till"), True),)
+
+
+class FleetAlert(HubModel):
+    """Something about a till an admin should see (hub/fleet.py), open until cleared."""
+
+    store = CharField()
+    till = CharField()
+    kind = CharField()  # offline | backlog
+    detail = TextField()
+    raised_at = DateTimeField(default=now)
+    cleared_at = DateTimeField(null=True, index=True)
 
 
 class StockMovement(HubModel):
@@ -120,7 +133,7 @@ class CustomerStats(HubModel):
     last_store = CharField(null=True)
 
 
-MODELS = (Sale, ZReport, DeadLetter, TillPresence, StockMovement, LoyaltyEntry,
+MODELS = (Sale, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement, LoyaltyEntry,
           CustomerStats)
 
 
