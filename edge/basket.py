@@ -3,6 +3,7 @@
 Every change to a sale re-prices the whole basket (best deal, taxes, totals); this module
 turns journal rows into the engine's request and the engine's result into one view.
 """
+from shared import sale_pricing
 from shared.barcodes import receipt_code
 from shared.times import iso
 
@@ -20,22 +21,12 @@ def cash_due(amount, increment):
 
 def engine_basket(sale, lines, member):
     """The engine's basket for the sale's live (not voided) lines."""
-    request_lines = []
-    for line in lines:
-        if line.voided:
-            continue
-        entry = {"line": line.position, "sku": line.sku, "tax_class": line.tax_class,
-                 "unit_price": line.price_override if line.price_override is not None
-                 else line.unit_price, "tags": line.tags}
-        if line.price_override is None and line.member_price is not None:
-            entry["member_price"] = line.member_price
-        if line.weight_g is not None:
-            entry["weight_g"] = line.weight_g
-        else:
-            entry["qty"] = line.qty
-        request_lines.append(entry)
-    return {"customer": {"member": member}, "coupons": list(sale.coupons or []),
-            "lines": request_lines}
+    return sale_pricing.engine_basket(
+        [sale_pricing.basket_line(line.position, line.sku, line.tax_class, line.unit_price,
+                                  line.tags, qty=line.qty, weight_g=line.weight_g,
+                                  price_override=line.price_override,
+                                  member_price=line.member_price)
+         for line in lines if not line.voided], member, sale.coupons)
 
 
 def priced_view(catalog, sale, lines, payments, customer=None):

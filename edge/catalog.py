@@ -13,6 +13,7 @@ from pathlib import Path
 
 from shared import pricing
 from shared.barcodes import BarcodeError, classify
+from shared.sale_pricing import MANUAL_DISCOUNT, discount_config
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -53,8 +54,6 @@ class Staff:
 
 
 ROLES = ("cashier", "supervisor", "manager")
-# The promotion id of a supervisor's discount on a whole sale.
-MANUAL_DISCOUNT = "manual-discount"
 
 
 def _words(text):
@@ -205,11 +204,8 @@ class Catalog:
         key = json.dumps(manual_discount, sort_keys=True)
         engine = self._discount_engines.get(key)
         if engine is None:
-            promotion = {"id": MANUAL_DISCOUNT, "type": "threshold", "min_subtotal": 0,
-                         **manual_discount}
-            config = {**self.pricing,
-                      "promotions": [*self.pricing.get("promotions", []), promotion]}
-            engine = self._discount_engines[key] = pricing.Engine(config)
+            engine = self._discount_engines[key] = pricing.Engine(
+                discount_config(self.pricing, manual_discount))
         return engine
 
     def staff_name(self, staff_id):

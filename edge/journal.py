@@ -200,9 +200,10 @@ class Journal:
             Audit.create(action="sale.void", staff=staff, sale=sale.uuid,
                          detail={"ref": sale_ref(sale)})
 
-    def complete(self, sale, result, payments, rounding=0, change=0):
+    def complete(self, sale, result, payments, rounding=0, change=0, catalog=None):
         """The last payments, the completed sale and its message for the hub: one commit.
-        ``payments``: dicts of Payment fields (``type``, ``amount``, ...)."""
+        ``payments``: dicts of Payment fields (``type``, ``amount``, ...); ``catalog``: the
+        version the sale was priced with, so the hub can re-price it the same way."""
         with self.writing():
             for payment in payments:
                 Payment.create(sale=sale, **payment)
@@ -213,7 +214,8 @@ class Journal:
             sale.rounding = rounding
             sale.change = change
             sale.save()
-            Outbox.create(kind="sale.completed", payload=self.sale_message(sale))
+            Outbox.create(kind="sale.completed",
+                          payload={**self.sale_message(sale), "catalog": catalog})
 
     # -- cash sessions ----------------------------------------------------------------------
 
@@ -266,11 +268,13 @@ class Journal:
         return {
             "uuid": sale.uuid, "till": sale.till, "seq": sale.seq, "ref": sale_ref(sale),
             "kind": sale.kind, "cashier": sale.cashier, "customer": sale.customer,
-            "coupons": list(sale.coupons or []), "original": sale.original,
+            "coupons": list(sale.coupons or []), "manual_discount": sale.manual_discount,
+            "original": sale.original,
             "opened_at": iso(sale.opened_at), "completed_at": iso(sale.completed_at),
             "lines": [{"position": line.position, "sku": line.sku, "qty": line.qty,
                        "weight_g": line.weight_g, "unit_price": line.unit_price,
-                       "price_override": line.price_override, "voided": line.voided}
+                       "price_override": line.price_override, "barcode": line.barcode,
+                       "voided": line.voided}
                       for line in self.lines(sale)],
             "payments": [{"type": p.type, "amount": p.amount, "reference": p.reference,
                           "auth_code": p.auth_code} for p in self.payments(sale)],

@@ -469,7 +469,8 @@ class Till:
             return self.view(sale)
         self.journal.complete(sale, self._completion(sale),
                               [{"type": "cash", "amount": due, "tendered": amount}],
-                              rounding=due - remaining, change=amount - due)
+                              rounding=due - remaining, change=amount - due,
+                              catalog=self.catalog.version)
         self.after_completion(sale, cash=True)
         return self.view(sale)
 
@@ -493,7 +494,8 @@ class Till:
             self.journal.add_payment(sale, "card", amount, **payment)
             return self.view(sale)
         self.journal.complete(sale, self._completion(sale),
-                              [{"type": "card", "amount": amount, **payment}])
+                              [{"type": "card", "amount": amount, **payment}],
+                              catalog=self.catalog.version)
         self.after_completion(sale, cash=False)
         return self.view(sale)
 

@@ -1,7 +1,13 @@
 """Fixtures every test area may use: a real Mosquitto broker."""
 import pytest
+from hypothesis import settings
 
 from tests.broker import Broker
+
+# Property tests check behaviour, not speed (benchmarks do that): no per-example deadline,
+# which a busy 2-core machine would otherwise trip at random.
+settings.register_profile("tilly", deadline=None)
+settings.load_profile("tilly")
 
 USERS = {"hub": "hub-secret", "store-1/T01": "till-secret", "store-1/T02": "other-secret",
          "test/T01": "till-secret"}

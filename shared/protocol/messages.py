@@ -50,9 +50,12 @@ def _fields(obj, spec, where):
 SALE = {"uuid": (STR,), "till": (STR,), "seq": (INT,), "ref": (STR,), "kind": (STR,),
         "cashier": (STR,), "customer": (STR, NONE), "opened_at": (STR,),
         "completed_at": (STR,), "lines": (LIST,), "payments": (LIST,), "result": (DICT,),
-        "rounding": (INT,), "change": (INT,)}
+        "rounding": (INT,), "change": (INT,),
+        # What the hub needs to re-price the sale as the till did (absent from older tills).
+        "catalog": (STR, NONE), "coupons": (LIST, NONE), "manual_discount": (DICT, NONE)}
 SALE_LINE = {"position": (INT,), "sku": (STR,), "qty": (INT, NONE), "weight_g": (INT, NONE),
-             "unit_price": (INT,), "voided": (BOOL,)}
+             "unit_price": (INT,), "price_override": (INT, NONE), "barcode": (STR, NONE),
+             "voided": (BOOL,)}
 PAYMENT = {"type": (STR,), "amount": (INT,)}
 RESULT = {"subtotal": (INT,), "total": (INT,), "tax_total": (INT,), "taxes": (LIST,),
           "lines": (LIST,)}
