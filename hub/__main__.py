@@ -1,13 +1,15 @@
 """The hub's commands: ``python -m hub ingest --db hub.sqlite3 [--port 1883] ...`` runs an
 ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates;
 ``python -m hub fleet --db hub.sqlite3`` lists the tills, what they run and their open
-alerts (JSON).
+alerts (JSON); ``python -m hub web`` serves the admin app and ``python -m hub user`` adds
+a user to it.
 
 The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
 it need not show in the process list. Each worker has its own ``--worker`` name (its MQTT
 session); until the end-to-end acknowledgement lands, run one (docs/protocol.md).
 """
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -15,6 +17,10 @@ import signal
 import sys
 import threading
 
+import waitress
+
+from .accounts import ROLES, AccountError, create_user
+from .app import create_app
 from .certs import make_certificates
 from .fleet import fleet
 from .ingest import Ingest
@@ -37,7 +43,33 @@ def main(argv=None):
                        help="the broker's name or address as tills reach it (repeatable)")
     fleet_list = commands.add_parser("fleet", help="the tills and their open alerts, as JSON")
     fleet_list.add_argument("--db", required=True, help="the hub's SQLite file")
+    web = commands.add_parser("web", help="the admin web app (waitress)")
+    web.add_argument("--db", required=True, help="the hub's SQLite file")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8800)
+    user = commands.add_parser("user", help="add a user of the admin app")
+    user.add_argument("--db", required=True, help="the hub's SQLite file")
+    user.add_argument("--username", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--role", required=True, choices=sorted(ROLES))
+    user.add_argument("--password", default=os.environ.get("TILLY_USER_PASSWORD"),
+                      help="default: asked for, or TILLY_USER_PASSWORD")
     args = parser.parse_args(argv)
+    if args.command == "web":
+        print(f"hub admin app: http://{args.host}:{args.port}/", flush=True)
+        waitress.serve(create_app({"database": args.db}), host=args.host, port=args.port,
+                       threads=8)
+        return 0
+    if args.command == "user":
+        open_database(args.db)
+        try:
+            create_user("system", args.username, args.name, args.role,
+                        args.password or getpass.getpass("password: "))
+        except AccountError as exc:
+            print(f"cannot add the user: {exc}", file=sys.stderr)
+            return 2
+        print(f"user {args.username} added ({ROLES[args.role]})")
+        return 0
     if args.command == "fleet":
         open_database(args.db)
         print(json.dumps(fleet(), indent=2))

@@ -4,7 +4,7 @@ The models are bound to a database by ``open_database``; so far they hold what t
 ingest writes: every sale once (keyed by its UUID), the Z reports, what could not be
 read (dead letters), each till's presence and alerts (``hub/fleet.py``), and the sale's
 effects: the stock ledger (``hub/stock.py``), loyalty points and customer statistics
-(``hub/loyalty.py``).
+(``hub/loyalty.py``); and the admin app's users, failed sign-ins and audit log.
 """
 from peewee import (
     BooleanField,
@@ -133,8 +133,37 @@ class CustomerStats(HubModel):
     last_store = CharField(null=True)
 
 
+class User(HubModel):
+    """A person who signs in to the hub's admin app (``hub/accounts.py``)."""
+
+    username = CharField(unique=True)
+    name = CharField()
+    role = CharField()  # admin | store_manager | marketing | viewer
+    password_hash = CharField()
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=now)
+
+
+class SignInAttempt(HubModel):
+    """A failed sign-in, kept to slow down guessing (``hub/accounts.py``)."""
+
+    username = CharField(index=True)
+    address = CharField(index=True)
+    at = DateTimeField(default=now, index=True)
+
+
+class AuditEntry(HubModel):
+    """Who changed what on the hub, and when: one row per change, never edited."""
+
+    user = CharField()  # a username, or "system" for the hub's own processes
+    action = CharField()
+    target = CharField(default="")
+    detail = JSONField(default=dict)
+    at = DateTimeField(default=now, index=True)
+
+
 MODELS = (Sale, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement, LoyaltyEntry,
-          CustomerStats)
+          CustomerStats, User, SignInAttempt, AuditEntry)
 
 
 def open_database(url):

@@ -15,11 +15,11 @@ from tests.hub.test_ingest import TOPIC, sale_message
 TILL = "tilly/v1/store-1/T01/"
 
 
-def presence(kind, bd_seq, backlog=0):
+def presence(kind, bd_seq, backlog=0, till="T01"):
     body = {"bd_seq": bd_seq}
     if kind == "birth":
         body.update(software="0.2.0", catalog="7", backlog=backlog)
-    return encode(Envelope(kind=kind, store="store-1", till="T01", seq=bd_seq,
+    return encode(Envelope(kind=kind, store="store-1", till=till, seq=max(bd_seq, 1),
                            id=str(bd_seq), at="2026-11-25T10:00:00+00:00", body=body))
 
 
@@ -70,9 +70,7 @@ def test_the_fleet_lists_each_till_with_what_it_runs(hub_path):
     database = FleetAlert._meta.database
     apply(database, TILL + "birth", presence("birth", 1, backlog=3))
     apply(database, TOPIC, sale_message("u-9", 9, completed_at="2026-11-25T10:05:00+00:00"))
-    apply(database, "tilly/v1/store-1/T02/death", encode(Envelope(
-        kind="death", store="store-1", till="T02", seq=1, id="1", at="-",
-        body={"bd_seq": 0})))
+    apply(database, "tilly/v1/store-1/T02/death", presence("death", 0, till="T02"))
     tills = fleet()
     assert [(t["till"], t["online"], t["software"], t["catalog"], t["backlog"])
             for t in tills] == [("T01", True, "0.2.0", "7", 3),

@@ -1,0 +1,92 @@
+"""The hub's admin web app: a Flask app factory with one blueprint per area.
+
+Pages are rendered on the server; htmx (vendored in ``static/vendor``, so the app works
+with no internet) refreshes the parts that change, such as the fleet's table. Every form
+carries a CSRF token (Flask-WTF); sessions end after ``session_minutes`` idle and at most
+12 hours after sign-in.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, redirect, render_template, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from .accounts import ROLES, may
+from .models import open_database
+from .views import current_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance):
+    """From the environment, or kept in the instance folder so restarts keep sessions."""
+    if os.environ.get("TILLY_HUB_SECRET_KEY"):
+        return os.environ["TILLY_HUB_SECRET_KEY"]
+    path = Path(instance) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _error_page(code, title, text):
+    return render_template("error.html", code=code, title=title, text=text), code
+
+
+def create_app(settings):
+    """``settings``: ``database`` (a SQLite path or database URL), optionally ``instance``
+    (a folder for the secret key; default beside a SQLite file), ``session_minutes``."""
+    instance = settings.get("instance") or str(ROOT / "var" / "hub")
+    app = Flask(__name__, instance_path=os.path.abspath(instance))
+    app.config.update(
+        SECRET_KEY=settings.get("secret_key") or _secret_key(app.instance_path),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(settings.get("session_minutes",
+                                                                      30))),
+        WTF_CSRF_TIME_LIMIT=None,  # the session's own expiry bounds the token
+    )
+    database = open_database(settings["database"])
+    app.extensions["hub_db"] = database
+    CSRFProtect(app)
+
+    @app.before_request
+    def connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close(exc):
+        if not database.is_closed():
+            database.close()
+
+    @app.template_filter("when")
+    def when(value):
+        """A time for people: date and minutes, from a datetime or an ISO 8601 text."""
+        if not value:
+            return "–"
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return text[:16].replace("T", " ")
+
+    @app.context_processor
+    def page_globals():
+        return {"user": current_user(), "may": may, "roles": ROLES}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, "The form has expired", "The form was too old or did not "
+                           "come from this site: open the page again and resend it.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return _error_page(error.code, error.name, error.description)
+
+    from .views import auth, fleet, users
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(fleet.bp)
+    app.register_blueprint(users.bp)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))
+    return app

@@ -1,0 +1,64 @@
+"""The admin app in real headless Chromium, on a laptop and a tablet: an admin signs in,
+sees the fleet with an offline till flagged, adds a user, and finds it in the audit log."""
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from hub.accounts import create_user
+from hub.app import create_app
+from hub.ingest import apply
+from tests.edge.browser import Screen
+from tests.hub.test_fleet import TILL, presence
+
+SIZES = [{"width": 1280, "height": 800}, {"width": 768, "height": 1024}]
+
+
+@pytest.fixture
+def hub_url(tmp_path):
+    app = create_app({"database": tmp_path / "hub.sqlite3", "instance": tmp_path / "hub"})
+    create_user("system", "ada", "Ada Admin", "admin", "correct horse battery")
+    database = app.extensions["hub_db"]
+    apply(database, TILL + "birth", presence("birth", 1))
+    apply(database, "tilly/v1/store-1/T02/death", presence("death", 0, till="T02"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size['width']}x{size['height']}")
+def test_sign_in_fleet_and_a_new_user(chromium, hub_url, size):
+    context = chromium.new_context(viewport=size)
+    hub = Screen(context.new_page(), "test_hub_admin", size)
+    try:
+        hub.page.goto(hub_url + "/fleet")
+        expect(hub("sign-in-form")).to_be_visible()
+        hub("username").fill("ada")
+        hub("password").fill("wrong password")
+        hub.tap("sign-in")
+        expect(hub("error")).to_contain_text("not right")
+        hub("username").fill("ada")
+        hub("password").fill("correct horse battery")
+        hub.tap("sign-in")
+        expect(hub("signed-in-as")).to_contain_text("Ada Admin")
+        expect(hub("till-store-1-T02")).to_contain_text("the till is offline")
+        expect(hub("till-store-1-T01")).to_contain_text("online")
+        hub.shot("fleet")
+        hub.page.get_by_role("link", name="Users").click()
+        hub("new-username").fill("sam")
+        hub("new-name").fill("Sam Lee")
+        hub("new-role").select_option("store_manager")
+        hub("new-password").fill("x" * 12)
+        hub.tap("create-user")
+        expect(hub("users")).to_contain_text("Sam Lee")
+        hub.page.get_by_role("link", name="Audit log").click()
+        expect(hub("audit")).to_contain_text("user.create")
+        hub.shot("audit")
+        hub.tap("sign-out")
+        expect(hub("sign-in-form")).to_be_visible()
+        assert hub.errors == []
+    finally:
+        context.close()
