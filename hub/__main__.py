@@ -2,7 +2,7 @@
 ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates;
 ``python -m hub fleet --db hub.sqlite3`` lists the tills, what they run and their open
 alerts (JSON); ``python -m hub web`` serves the admin app and ``python -m hub user`` adds
-a user to it.
+a user to it; ``python -m hub products import|export`` reads or writes the products CSV.
 
 The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
 it need not show in the process list. Each worker has its own ``--worker`` name (its MQTT
@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import waitress
 
@@ -25,6 +26,29 @@ from .certs import make_certificates
 from .fleet import fleet
 from .ingest import Ingest
 from .models import open_database
+from .products import CsvFileError, export_products, import_products
+
+
+def products_csv(action, path):
+    """Import (all or nothing, every bad row reported) or export the catalog's products."""
+    if action == "export":
+        text = export_products()
+        sys.stdout.write(text) if path == "-" else Path(path).write_text(text)
+        return 0
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        report = import_products(data, "system")
+    except (OSError, CsvFileError) as exc:
+        print(f"cannot import {path}: {exc}", file=sys.stderr)
+        return 2
+    for row, column, message in report.errors:
+        print(f"row {row}{f' {column}' if column else ''}: {message}", file=sys.stderr)
+    if not report.ok:
+        print(f"{report.error_count} errors in {report.rows} rows: nothing imported",
+              file=sys.stderr)
+        return 2
+    print(f"{report.rows} rows: {report.created} products created, {report.updated} updated")
+    return 0
 
 
 def main(argv=None):
@@ -54,7 +78,14 @@ def main(argv=None):
     user.add_argument("--role", required=True, choices=sorted(ROLES))
     user.add_argument("--password", default=os.environ.get("TILLY_USER_PASSWORD"),
                       help="default: asked for, or TILLY_USER_PASSWORD")
+    products = commands.add_parser("products", help="import or export the products CSV")
+    products.add_argument("action", choices=["import", "export"])
+    products.add_argument("--db", required=True, help="the hub's SQLite file")
+    products.add_argument("--file", required=True, help="the CSV file (- for stdin/stdout)")
     args = parser.parse_args(argv)
+    if args.command == "products":
+        open_database(args.db)
+        return products_csv(args.action, args.file)
     if args.command == "web":
         print(f"hub admin app: http://{args.host}:{args.port}/", flush=True)
         waitress.serve(create_app({"database": args.db}), host=args.host, port=args.port,

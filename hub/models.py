@@ -4,12 +4,14 @@ The models are bound to a database by ``open_database``; so far they hold what t
 ingest writes: every sale once (keyed by its UUID), the Z reports, what could not be
 read (dead letters), each till's presence and alerts (``hub/fleet.py``), and the sale's
 effects: the stock ledger (``hub/stock.py``), loyalty points and customer statistics
-(``hub/loyalty.py``); and the admin app's users, failed sign-ins and audit log.
+(``hub/loyalty.py``); the admin app's users, failed sign-ins and audit log; and the
+catalog (``hub/products.py``).
 """
 from peewee import (
     BooleanField,
     CharField,
     DateTimeField,
+    ForeignKeyField,
     IntegerField,
     Model,
     SqliteDatabase,
@@ -162,8 +164,48 @@ class AuditEntry(HubModel):
     at = DateTimeField(default=now, index=True)
 
 
+class TaxClass(HubModel):
+    """A tax class products belong to; its rates are the pricing contract's."""
+
+    code = CharField(unique=True)
+    name = CharField()
+
+
+class TaxRate(HubModel):
+    tax_class = ForeignKeyField(TaxClass, backref="rates", on_delete="CASCADE")
+    code = CharField()  # the rate's id in the pricing contract, e.g. vat19
+    rate = CharField()  # a percent as the contract writes it, e.g. "19" or "5.5"
+    name = CharField()
+
+    class Meta:
+        indexes = ((("tax_class", "code"), True),)
+
+
+class Product(HubModel):
+    """A product of the catalog (``hub/products.py``); prices in minor units."""
+
+    sku = CharField(unique=True)
+    name = CharField(index=True)
+    category = CharField(default="", index=True)
+    tags = JSONField(default=list)
+    tax_class = CharField()  # a TaxClass code
+    sold_by = CharField(default="unit")  # unit | weight
+    unit_price = IntegerField()
+    member_price = IntegerField(null=True)
+    rcn_item = CharField(null=True)  # the item number on a scale's labels
+    active = BooleanField(default=True)
+    updated_at = DateTimeField(default=now)
+
+
+class Barcode(HubModel):
+    """One of a product's barcodes, in GTIN normal form (``shared/barcodes.py``)."""
+
+    code = CharField(unique=True)
+    product = ForeignKeyField(Product, backref="barcodes", on_delete="CASCADE")
+
+
 MODELS = (Sale, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement, LoyaltyEntry,
-          CustomerStats, User, SignInAttempt, AuditEntry)
+          CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate, Product, Barcode)
 
 
 def open_database(url):

@@ -1,0 +1,218 @@
+"""The hub's product catalog: CSV import and export.
+
+An import is checked whole before anything is written: every row's errors are reported
+with the row, the column and the reason, and a file with any error changes nothing. A
+clean file is written in one transaction, so a product is never half-imported. Rows are
+upserted by SKU and a row's barcodes replace that product's. Prices are written as people
+write them (``12.49``, in the currency's decimals) and kept as integer minor units.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from peewee import chunked
+
+from shared.barcodes import BarcodeError, classify
+from shared.money import format_money, parse_money
+from shared.times import now
+
+from .accounts import audit
+from .models import Barcode, Product, TaxClass
+
+COLUMNS = ("sku", "name", "barcodes", "category", "tags", "tax_class", "sold_by",
+           "unit_price", "member_price", "rcn_item")
+REQUIRED = ("sku", "name", "tax_class", "unit_price")
+MAX_BYTES = 100 * 1024 * 1024  # far above 300,000 products (about 30 MB)
+MAX_ERRORS = 1000  # listed; all are counted
+_SKU = re.compile(r"[A-Za-z0-9._-]{1,32}")
+_TAG = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+_RCN_ITEM = re.compile(r"\d{4,5}")
+
+
+class CsvFileError(ValueError):
+    """The file as a whole cannot be read (too big, not CSV, wrong columns)."""
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0  # data rows read
+    created: int = 0
+    updated: int = 0
+    errors: list = field(default_factory=list)  # (row, column, message), the first MAX_ERRORS
+    error_count: int = 0
+
+    @property
+    def ok(self):
+        return self.error_count == 0
+
+    def error(self, row, column, message):
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append((row, column, message))
+
+
+def _split(text, separator="|"):
+    return [part.strip() for part in (text or "").split(separator) if part.strip()]
+
+
+def _check_row(number, raw, report, tax_classes, exponent, seen_skus, seen_codes):
+    """The product fields and barcodes of one row, or None after reporting its errors."""
+    before = report.error_count
+    sku = (raw.get("sku") or "").strip()
+    if not _SKU.fullmatch(sku):
+        report.error(number, "sku", "1-32 characters A-Z a-z 0-9 . _ -")
+    elif sku in seen_skus:
+        report.error(number, "sku", f"{sku} is also on row {seen_skus[sku]}")
+    else:
+        seen_skus[sku] = number
+    name = (raw.get("name") or "").strip()
+    if not 1 <= len(name) <= 200:
+        report.error(number, "name", "1-200 characters")
+    tax_class = (raw.get("tax_class") or "").strip()
+    if tax_class not in tax_classes:
+        report.error(number, "tax_class", f"unknown tax class {tax_class!r}; known: "
+                     f"{', '.join(sorted(tax_classes)) or 'none yet'}")
+    sold_by = (raw.get("sold_by") or "unit").strip()
+    if sold_by not in ("unit", "weight"):
+        report.error(number, "sold_by", "unit or weight")
+    prices = {}
+    for column in ("unit_price", "member_price"):
+        text = (raw.get(column) or "").strip()
+        if not text:
+            if column == "unit_price":
+                report.error(number, column, "a price is needed, e.g. 2.49")
+            prices[column] = None
+            continue
+        try:
+            prices[column] = parse_money(text, exponent)
+        except ValueError as exc:
+            report.error(number, column, str(exc))
+    tags = _split(raw.get("tags"))
+    for tag in tags:
+        if not _TAG.fullmatch(tag):
+            report.error(number, "tags", f"tag {tag!r}: lower-case letters, digits, _ and -")
+    category = (raw.get("category") or "").strip()
+    if len(category) > 100:
+        report.error(number, "category", "at most 100 characters")
+    rcn_item = (raw.get("rcn_item") or "").strip() or None
+    if rcn_item is not None and (sold_by != "weight" or not _RCN_ITEM.fullmatch(rcn_item)):
+        report.error(number, "rcn_item", "4 or 5 digits, for products sold by weight")
+    codes = []
+    for code in _split(raw.get("barcodes")):
+        try:
+            scan = classify(code)
+        except BarcodeError as exc:
+            report.error(number, "barcodes", str(exc))
+            continue
+        if scan.kind != "gtin":
+            report.error(number, "barcodes", f"{code} is not a product barcode")
+        elif scan.gtin in seen_codes:
+            report.error(number, "barcodes", f"{code} is also on row {seen_codes[scan.gtin]}")
+        else:
+            seen_codes[scan.gtin] = number
+            codes.append(scan.gtin)
+    if report.error_count > before:
+        return None
+    return {"sku": sku, "name": name, "category": category, "tags": tags,
+            "tax_class": tax_class, "sold_by": sold_by, "unit_price": prices["unit_price"],
+            "member_price": prices["member_price"], "rcn_item": rcn_item}, codes
+
+
+def import_products(data, by, exponent=2, progress=None):
+    """Import a products CSV (bytes); an ImportReport. ``progress(done, total)`` is told
+    as rows are checked and written, for a progress bar."""
+    if len(data) > MAX_BYTES:
+        raise CsvFileError(f"the file is {len(data) // 2**20} MB: at most "
+                           f"{MAX_BYTES // 2**20} MB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvFileError(f"the file is not UTF-8 text (byte {exc.start})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED if name not in header]
+    unknown = [name for name in header if name not in COLUMNS]
+    if missing or unknown:
+        raise CsvFileError("columns: " + "; ".join(
+            part for part in (f"missing {', '.join(missing)}" if missing else "",
+                              f"unknown {', '.join(unknown)}" if unknown else "") if part)
+            + f" (columns are {', '.join(COLUMNS)})")
+    reader.fieldnames = header
+    tax_classes = {tax.code for tax in TaxClass.select(TaxClass.code)}
+    report, rows, seen_skus, seen_codes = ImportReport(), [], {}, {}
+    try:
+        for number, raw in enumerate(reader, start=2):  # row 1 is the header
+            report.rows += 1
+            extra, values = raw.pop(None, []), list(raw.values())
+            if extra or None in values:
+                fields = len(header) + len(extra) - values.count(None)
+                report.error(number, "", f"{fields} fields, the header has {len(header)}")
+                continue
+            checked = _check_row(number, raw, report, tax_classes, exponent, seen_skus,
+                                 seen_codes)
+            if checked:
+                rows.append(checked)
+    except csv.Error as exc:
+        raise CsvFileError(f"not a CSV file: {exc}") from None
+    if progress:
+        progress(0, len(rows))
+    if report.ok:
+        _write(rows, report, progress, by)
+    return report
+
+
+def _write(rows, report, progress, by):
+    database = Product._meta.database
+    with database.atomic():
+        skus = [fields["sku"] for fields, _ in rows]
+        existing = set()
+        for batch in chunked(skus, 500):
+            existing.update(sku for (sku,) in Product.select(Product.sku)
+                            .where(Product.sku.in_(batch)).tuples())
+        # Barcodes move with their rows: another product's code is freed first.
+        codes = [code for _, row_codes in rows for code in row_codes]
+        for batch in chunked(codes, 500):
+            Barcode.delete().where(Barcode.code.in_(batch)).execute()
+        stamp = now()
+        done = 0
+        for batch in chunked(rows, 500):
+            Product.insert_many([{**fields, "updated_at": stamp} for fields, _ in batch]) \
+                .on_conflict(conflict_target=[Product.sku],
+                             preserve=[Product.name, Product.category, Product.tags,
+                                       Product.tax_class, Product.sold_by, Product.unit_price,
+                                       Product.member_price, Product.rcn_item,
+                                       Product.updated_at]).execute()
+            ids = dict(Product.select(Product.sku, Product.id)
+                       .where(Product.sku.in_([fields["sku"] for fields, _ in batch])).tuples())
+            Barcode.delete().where(Barcode.product.in_(list(ids.values()))).execute()
+            barcodes = [{"code": code, "product": ids[fields["sku"]]}
+                        for fields, row_codes in batch for code in row_codes]
+            if barcodes:
+                Barcode.insert_many(barcodes).execute()
+            done += len(batch)
+            if progress:
+                progress(done, len(rows))
+        report.updated = len(existing)
+        report.created = len(rows) - len(existing)
+        audit(by, "products.import", "", {"created": report.created,
+                                           "updated": report.updated})
+
+
+def export_products(exponent=2):
+    """Every product as CSV text, in the columns an import reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    codes = {}
+    for product_id, code in Barcode.select(Barcode.product, Barcode.code).tuples():
+        codes.setdefault(product_id, []).append(code)
+    for product in Product.select().order_by(Product.sku):
+        writer.writerow([
+            product.sku, product.name, "|".join(sorted(codes.get(product.id, []))),
+            product.category, "|".join(product.tags), product.tax_class, product.sold_by,
+            format_money(product.unit_price, exponent),
+            "" if product.member_price is None else format_money(product.member_price,
+                                                                 exponent),
+            product.rcn_item or ""])
+    return out.getvalue()
