@@ -24,6 +24,8 @@ PERMISSIONS = {
     "dead_letters.view": {"admin"},
     "sales.view": {"admin", "store_manager", "viewer"},
     "users.manage": {"admin"},
+    "catalog.view": {"admin", "store_manager", "marketing", "viewer"},
+    "catalog.edit": {"admin", "store_manager"},
     "audit.view": {"admin"},
 }
 MAX_FAILURES = 5

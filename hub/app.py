@@ -14,8 +14,11 @@ from flask import Flask, redirect, render_template, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from shared.money import format_money
+
 from .accounts import ROLES, may
 from .models import open_database
+from .products import MAX_BYTES
 from .views import current_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +51,7 @@ def create_app(settings):
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=int(settings.get("session_minutes",
                                                                       30))),
         WTF_CSRF_TIME_LIMIT=None,  # the session's own expiry bounds the token
+        MAX_CONTENT_LENGTH=MAX_BYTES + 2**20,  # an upload: the CSV and the form around it
     )
     database = open_database(settings["database"])
     app.extensions["hub_db"] = database
@@ -70,6 +74,8 @@ def create_app(settings):
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
         return text[:16].replace("T", " ")
 
+    app.add_template_filter(format_money, "money")
+
     @app.context_processor
     def page_globals():
         return {"user": current_user(), "may": may, "roles": ROLES}
@@ -83,9 +89,11 @@ def create_app(settings):
     def http_error(error):
         return _error_page(error.code, error.name, error.description)
 
-    from .views import auth, fleet, users
+    from .views import auth, catalog, fleet, users
 
+    app.extensions["hub_jobs"] = catalog.Jobs()
     app.register_blueprint(auth.bp)
+    app.register_blueprint(catalog.bp)
     app.register_blueprint(fleet.bp)
     app.register_blueprint(users.bp)
     app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))

@@ -7,7 +7,9 @@ upserted by SKU and a row's barcodes replace that product's. Prices are written 
 write them (``12.49``, in the currency's decimals) and kept as integer minor units.
 """
 import csv
+import functools
 import io
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -197,6 +199,66 @@ def _write(rows, report, progress, by):
         report.created = len(rows) - len(existing)
         audit(by, "products.import", "", {"created": report.created,
                                            "updated": report.updated})
+
+
+def save_product(by, raw, exponent=2):
+    """Create or update one product from form fields (the CSV's columns): (product, None)
+    or (None, {column: message}). A barcode already on another product is refused here,
+    where an import would move it."""
+    report = ImportReport()
+    checked = _check_row(1, raw, report, {tax.code for tax in TaxClass.select(TaxClass.code)},
+                         exponent, {}, {})
+    errors = {column: message for _, column, message in report.errors}
+    if checked:
+        fields, codes = checked
+        for code in Barcode.select().join(Product).where(
+                Barcode.code.in_(codes) & (Product.sku != fields["sku"])):
+            errors["barcodes"] = f"{code.code} is on product {code.product.sku}"
+    if errors:
+        return None, errors
+    with Product._meta.database.atomic():
+        product = Product.get_or_none(Product.sku == fields["sku"])
+        action = "product.update" if product else "product.create"
+        before = _fields_of(product) if product else {}
+        if product is None:
+            product = Product(sku=fields["sku"])
+        for name, value in fields.items():
+            setattr(product, name, value)
+        product.updated_at = now()
+        product.save()
+        Barcode.delete().where(Barcode.product == product).execute()
+        for code in codes:
+            Barcode.create(code=code, product=product)
+        after = _fields_of(product)
+        audit(by, action, product.sku, {name: [before.get(name), value]
+                                        for name, value in after.items()
+                                        if before.get(name) != value})
+    return product, None
+
+
+def _fields_of(product):
+    return {**{name: getattr(product, name) for name in COLUMNS if name != "barcodes"},
+            "barcodes": sorted(code.code for code in product.barcodes)}
+
+
+def search_products(query, limit=50):
+    """Products by exact SKU or barcode, else by words of the name (each must appear)."""
+    query = (query or "").strip()
+    if not query:
+        return list(Product.select().order_by(Product.sku).limit(limit))
+    exact = Product.select().where(Product.sku == query)
+    try:
+        scan = classify(query)
+    except (BarcodeError, ValueError):
+        scan = None
+    if scan is not None and scan.kind == "gtin":
+        exact = exact | Product.select().join(Barcode).where(Barcode.code == scan.gtin)
+    found = list(exact)
+    if found:
+        return found
+    words = [Product.name.contains(word) for word in query.split()[:5]]
+    return list(Product.select().where(functools.reduce(operator.and_, words))
+                .order_by(Product.name).limit(limit))
 
 
 def export_products(exponent=2):

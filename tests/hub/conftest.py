@@ -1,4 +1,10 @@
-"""Hub tests reuse the till's fixtures when a real till takes part (end to end)."""
+"""Hub tests reuse the till's fixtures when a real till takes part (end to end), and have
+the admin app on a fresh database with a user of each role."""
+import pytest
+
+from hub import accounts
+from hub.accounts import create_user
+from hub.app import create_app
 from tests.edge.conftest import (  # noqa: F401 (fixtures)
     api,
     app,
@@ -8,3 +14,19 @@ from tests.edge.conftest import (  # noqa: F401 (fixtures)
     store_file,
     till_config,
 )
+from tests.hub.admin_client import PASSWORD, Admin
+
+
+@pytest.fixture
+def hub_app(tmp_path):
+    """The admin app on a fresh SQLite file, with a user of each role (named after it)."""
+    hub = create_app({"database": tmp_path / "hub.sqlite3", "instance": tmp_path / "hub",
+                      "session_minutes": 30})
+    for role in accounts.ROLES:
+        create_user("system", role.replace("_", "-"), role.title(), role, PASSWORD)
+    return hub
+
+
+@pytest.fixture
+def admin(hub_app):
+    return Admin(hub_app.test_client())

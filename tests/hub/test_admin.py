@@ -1,59 +1,14 @@
 """The hub's admin app through Flask's test client on a real SQLite file: sign-in, roles,
 CSRF, session expiry, throttled guessing, the audit log, the fleet and dead letters."""
-import re
 import time
 
 import pytest
 
 from hub import accounts
-from hub.accounts import create_user
-from hub.app import create_app
 from hub.ingest import apply
 from hub.models import AuditEntry, User
+from tests.hub.admin_client import PASSWORD
 from tests.hub.test_fleet import TILL, presence
-
-PASSWORD = "correct horse battery"
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-class Admin:
-    """A browser of the admin app: follows forms with their CSRF token."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def token(self, path):
-        page = self.client.get(path).get_data(as_text=True)
-        return TOKEN.search(page)[1]
-
-    def submit(self, path, data, status=None, form_page=None):
-        response = self.client.post(path, data={**data,
-                                                "csrf_token": self.token(form_page or path)})
-        if status is not None:
-            assert response.status_code == status, response.get_data(as_text=True)[:500]
-        return response
-
-    def sign_in(self, username, password=PASSWORD):
-        return self.submit("/sign-in", {"username": username, "password": password})
-
-    def page(self, path, status=200):
-        response = self.client.get(path)
-        assert response.status_code == status, (path, response.status_code)
-        return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = create_app({"database": tmp_path / "hub.sqlite3", "instance": tmp_path / "hub",
-                      "session_minutes": 30})
-    for role in accounts.ROLES:
-        create_user("system", role.replace("_", "-"), role.title(), role, PASSWORD)
-    return app
-
-
-@pytest.fixture
-def admin(app):
-    return Admin(app.test_client())
 
 
 def test_pages_need_a_signed_in_user(admin):
@@ -133,17 +88,17 @@ def test_admins_add_users_and_the_audit_log_says_who(admin):
     assert (entry.user, entry.action, entry.target) == ("admin", "user.create", "sam")
 
 
-def test_sessions_end(app, admin, monkeypatch):
+def test_sessions_end(hub_app, admin):
     admin.sign_in("viewer")
     admin.page("/fleet")
     with admin.client.session_transaction() as session:  # signed in 13 hours ago
         session["since"] = time.time() - 13 * 3600
     assert admin.client.get("/fleet").status_code == 302
-    assert app.permanent_session_lifetime.total_seconds() == 30 * 60  # idle limit
+    assert hub_app.permanent_session_lifetime.total_seconds() == 30 * 60  # idle limit
 
 
-def test_the_fleet_page_shows_tills_and_alerts(app, admin):
-    database = app.extensions["hub_db"]
+def test_the_fleet_page_shows_tills_and_alerts(hub_app, admin):
+    database = hub_app.extensions["hub_db"]
     apply(database, TILL + "birth", presence("birth", 1, backlog=2))
     apply(database, "tilly/v1/store-1/T02/death", presence("death", 0, till="T02"))
     admin.sign_in("viewer")
@@ -153,8 +108,8 @@ def test_the_fleet_page_shows_tills_and_alerts(app, admin):
     assert "the till is offline" in table and "<html" not in table
 
 
-def test_dead_letters_are_shown_to_admins(app, admin):
-    apply(app.extensions["hub_db"], TILL + "sale", b"not json at all")
+def test_dead_letters_are_shown_to_admins(hub_app, admin):
+    apply(hub_app.extensions["hub_db"], TILL + "sale", b"not json at all")
     admin.sign_in("admin")
     page = admin.page("/dead-letters")
     assert "not JSON" in page and "not json at all" in page

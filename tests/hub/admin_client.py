@@ -1,0 +1,32 @@
+"""A browser of the hub's admin app for the Flask test client: follows forms with their
+CSRF token."""
+import re
+
+PASSWORD = "correct horse battery"
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class Admin:
+    """A browser of the admin app: follows forms with their CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, path):
+        page = self.client.get(path).get_data(as_text=True)
+        return TOKEN.search(page)[1]
+
+    def submit(self, path, data, status=None, form_page=None):
+        response = self.client.post(path, data={**data,
+                                                "csrf_token": self.token(form_page or path)})
+        if status is not None:
+            assert response.status_code == status, response.get_data(as_text=True)[:500]
+        return response
+
+    def sign_in(self, username, password=PASSWORD):
+        return self.submit("/sign-in", {"username": username, "password": password})
+
+    def page(self, path, status=200):
+        response = self.client.get(path)
+        assert response.status_code == status, (path, response.status_code)
+        return response.get_data(as_text=True)
