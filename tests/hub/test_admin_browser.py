@@ -1,5 +1,6 @@
 """The admin app in real headless Chromium, on a laptop and a tablet: an admin signs in,
-sees the fleet with an offline till flagged, adds a user, and finds it in the audit log."""
+sees the fleet with an offline till flagged, adds a user, finds it in the audit log, and
+creates a product (a wrong barcode first), then finds it by its barcode."""
 import threading
 
 import pytest
@@ -9,9 +10,12 @@ from werkzeug.serving import make_server
 from hub.accounts import create_user
 from hub.app import create_app
 from hub.ingest import apply
+from hub.models import TaxClass
 from tests.edge.browser import Screen
+from tests.edge.conftest import ean13
 from tests.hub.test_fleet import TILL, presence
 
+TEA_BARCODE = ean13("400000000001")
 SIZES = [{"width": 1280, "height": 800}, {"width": 768, "height": 1024}]
 
 
@@ -19,6 +23,7 @@ SIZES = [{"width": 1280, "height": 800}, {"width": 768, "height": 1024}]
 def hub_url(tmp_path):
     app = create_app({"database": tmp_path / "hub.sqlite3", "instance": tmp_path / "hub"})
     create_user("system", "ada", "Ada Admin", "admin", "correct horse battery")
+    TaxClass.create(code="standard", name="Standard")
     database = app.extensions["hub_db"]
     apply(database, TILL + "birth", presence("birth", 1))
     apply(database, "tilly/v1/store-1/T02/death", presence("death", 0, till="T02"))
@@ -57,6 +62,21 @@ def test_sign_in_fleet_and_a_new_user(chromium, hub_url, size):
         hub.page.get_by_role("link", name="Audit log").click()
         expect(hub("audit")).to_contain_text("user.create")
         hub.shot("audit")
+        hub.page.get_by_role("link", name="Products").click()
+        hub.tap("new-product")
+        hub("sku").fill("TEA")
+        hub("name").fill("Green tea")
+        hub("unit_price").fill("3.49")
+        hub("barcodes").fill("4000000000010")
+        hub.tap("save-product")
+        expect(hub("error-barcodes")).to_contain_text("check digit")
+        hub("barcodes").fill(TEA_BARCODE)
+        hub.tap("save-product")
+        expect(hub.page.get_by_role("heading", name="Green tea")).to_be_visible()
+        hub.page.get_by_role("link", name="← Products").click()
+        hub("product-search").fill(TEA_BARCODE)
+        expect(hub("product-TEA")).to_contain_text("3.49")
+        hub.shot("products")
         hub.tap("sign-out")
         expect(hub("sign-in-form")).to_be_visible()
         assert hub.errors == []
