@@ -198,12 +198,15 @@ class ReturnsDesk:
         if original is None:
             return []
         refunded = {}
-        for sale in self.journal.refunds_of(original, exclude=refund) + [refund]:
-            for payment in self.journal.payments(sale):
-                key = payment.reference if payment.type == "card" else payment.type
-                refunded[key] = refunded.get(key, 0) - payment.amount
+        paid = self.journal.payments(original)
+        # Given back: by refunds, and by the sale itself (the excess after a void).
+        back = [payment for sale in self.journal.refunds_of(original, exclude=refund) + [refund]
+                for payment in self.journal.payments(sale)]
+        for payment in back + [payment for payment in paid if payment.amount < 0]:
+            key = payment.reference if payment.type == "card" else payment.type
+            refunded[key] = refunded.get(key, 0) - payment.amount
         out = []
-        for payment in self.journal.payments(original):
+        for payment in (payment for payment in paid if payment.amount > 0):
             key = payment.reference if payment.type == "card" else payment.type
             left = payment.amount - refunded.get(key, 0)
             refunded[key] = max(0, refunded.get(key, 0) - payment.amount)

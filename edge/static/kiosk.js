@@ -335,7 +335,10 @@ function confirmVoid(title, test, note, confirm, keep) {
 }
 
 function voidSaleDialog() {
-  confirmVoid('Void this sale?', 'void', 'Every line of the sale is cancelled.', 'Void sale',
+  const note = state.sale?.paid ? 'Every line is cancelled and what was paid goes back: cards '
+    + 'through the terminal, cash from the drawer. A supervisor approves.'
+    : 'Every line of the sale is cancelled.';
+  confirmVoid('Void this sale?', 'void', note, 'Void sale',
     button('Keep the sale', 'dialog-cancel', closeDialog));
 }
 
@@ -973,11 +976,32 @@ function renderTender() {
     row('Remaining', money(sale.remaining), 'tender-remaining'));
   $('payments').replaceChildren(...sale.payments.map((payment) => h('li', { test: 'payment' },
     h('span', {}, payment.label), h('span', {}, money(payment.amount)))));
-  $('quick-cash').replaceChildren(
+  // Paid in full or more after a void: complete, giving the excess back; nothing left on
+  // the sale: void it, giving the payments back.
+  const live = sale.lines.some((line) => !line.voided);
+  const paidUp = live && sale.remaining <= 0;
+  for (const test of ['tender-cash', 'tender-card', 'quick-cash']) $(test).hidden = !live || paidUp;
+  $('settle').hidden = !paidUp;
+  $('settle').textContent = sale.remaining < 0 ? `Complete: give back ${money(-sale.remaining)}`
+    : 'Complete sale';
+  $('tender-void').hidden = live;
+  $('quick-cash').replaceChildren(...(live && !paidUp ? [
     button(`Exact ${money(cashDue)}`, 'quick-exact', () => tender('cash')),
     ...quickCash(cashDue, sale.currency.exponent).map((amount) => button(
-      money(amount), `quick-cash-${amount}`, () => tender('cash', amount))));
+      money(amount), `quick-cash-${amount}`, () => tender('cash', amount)))] : []));
+  const attempt = sale.card_attempt;
+  $('card-check').hidden = attempt?.state !== 'unknown';
+  if (attempt) {
+    $('card-check-note').textContent = `Card ${attempt.kind} of ${money(attempt.amount)}: no `
+      + 'answer from the terminal. Check it: did it go through? (supervisor)';
+  }
   tenderPad.show();
+}
+
+// A supervisor records what the terminal shows for a card call of unknown outcome.
+function checkCard(wentThrough) {
+  act((pin) => api('POST', '/api/sale/card-check', { went_through: wentThrough,
+                                                     approver_pin: pin }));
 }
 
 function renderComplete() {
@@ -999,8 +1023,11 @@ function renderComplete() {
       + 'and close the cash drawer.' : '';
     return;
   }
-  $('complete-label').textContent = cash ? 'Change due' : 'Paid';
-  $('change-due').textContent = money(cash ? sale.change ?? 0 : sale.total);
+  // Cash given back (the excess after a void after payment) is a negative cash payment.
+  const back = -sale.payments.filter((payment) => payment.type === 'cash' && payment.amount < 0)
+    .reduce((sum, payment) => sum + payment.amount, 0);
+  $('complete-label').textContent = (back && 'Cash back') || (cash ? 'Change due' : 'Paid');
+  $('change-due').textContent = money(back || (cash ? sale.change ?? 0 : sale.total));
   $('complete-info').textContent = [`Sale ${sale.ref}`, `Total ${money(sale.total)}`,
     ...sale.payments.map((payment) => `${payment.label} ${money(payment.tendered
                                                                  ?? payment.amount)}`),
@@ -1078,6 +1105,11 @@ $('back-to-sale').addEventListener('click', () => {
 // The amount keyed on the tender pad, or what remains due when nothing is keyed.
 $('tender-cash').addEventListener('click', () => tender('cash', Number(tenderPad.value())));
 $('tender-card').addEventListener('click', () => tender('card', Number(tenderPad.value())));
+$('settle').addEventListener('click', () => act(() => api('POST', '/api/sale/complete'),
+  { busy: 'Giving back: follow the card terminal if asked…' }));
+$('tender-void').addEventListener('click', voidSaleDialog);
+$('card-check-yes').addEventListener('click', () => checkCard(true));
+$('card-check-no').addEventListener('click', () => checkCard(false));
 $('new-sale').addEventListener('click', () => {
   state.completed = null;
   hideBanner();

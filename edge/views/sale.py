@@ -97,6 +97,20 @@ def tender():
     return sale_answer(till().tender(signed_in(), data.get("type"), data.get("amount")))
 
 
+@bp.post("/sale/complete")
+def settle():
+    """A sale paid in full or more after a void after payment: the excess goes back."""
+    body()
+    return sale_answer(till().settle(signed_in()))
+
+
+@bp.post("/sale/card-check")
+def card_check():
+    data = body()
+    return sale_answer(till().check_card(signed_in(), data.get("went_through"),
+                                         data.get("approver_pin")))
+
+
 @bp.post("/receipts/last/reprint")
 def reprint():
     body()
