@@ -525,7 +525,14 @@ class Till:
                                sale and sale.uuid, {"reason": str(exc)})
 
     def print_receipt(self, sale, reprint=False):
-        """Print; if the printer cannot, the receipt is queued for reprint."""
+        """Print; if the printer cannot, the receipt is queued. A print that works means
+        the printer is back: the queued receipts follow, oldest first."""
+        if not self._print_one(sale, reprint):
+            return False
+        self.print_pending()
+        return True
+
+    def _print_one(self, sale, reprint=False):
         from .receipts import receipt_document
 
         printer = self.devices.printer
@@ -533,12 +540,38 @@ class Till:
         try:
             printer.print_receipt(document)
         except self.devices.printer_unavailable as exc:
-            self.journal.set_receipt_pending(sale, True)
-            self.journal.audit("receipt.queued", sale.cashier, None, sale.uuid,
-                               {"reason": str(exc)})
+            if not sale.receipt_pending:
+                self.journal.set_receipt_pending(sale, True)
+                self.journal.audit("receipt.queued", sale.cashier, None, sale.uuid,
+                                   {"reason": str(exc)})
             return False
         self.journal.set_receipt_pending(sale, False)
         return True
+
+    def print_pending(self):
+        """Print the queued receipts oldest first, stopping when the printer fails; how
+        many are still queued."""
+        queued = self.journal.pending_receipts()
+        for done, sale in enumerate(queued):
+            if not self._print_one(sale):
+                return len(queued) - done
+        return 0
+
+    def receipts_pending(self):
+        """How many receipts wait for the printer (the kiosk shows it)."""
+        return len(self.journal.pending_receipts())
+
+    def print_queued_receipts(self, staff):
+        """The cashier's "print queued receipts"; 503 while the printer still cannot."""
+        with self.changing():
+            queued = len(self.journal.pending_receipts())
+            left = self.print_pending()
+            self.journal.audit("receipt.queue_printed", staff.id, None, None,
+                               {"printed": queued - left, "left": left})
+            if left:
+                raise TillError(f"printer unavailable: {left} receipt(s) stay queued", 503,
+                                receipts_pending=left)
+            return {"printed": queued, "pending": 0}
 
     def receipt_preview(self):
         """The last completed sale's receipt as a PNG, laid out as the printer prints it."""

@@ -20,6 +20,7 @@ const state = {
   report: null, // the X or Z report shown: {kind: 'x' | 'z', report}
   lastZ: null, // the Z report of the session closed here, for the next session's number
   revision: 0, // of the newest sale answer shown: an older one arriving late is dropped
+  receiptsPending: 0, // receipts waiting for the printer, from the change feed
 };
 
 // Everything that belongs to whoever was signed in, for sign-out and a lost session.
@@ -707,6 +708,16 @@ async function reprint() {
   }
 }
 
+// Receipts that did not print (paper out, printer offline), oldest first.
+async function printQueued() {
+  try {
+    const { printed } = await api('POST', '/api/receipts/pending/print');
+    showBanner(`${printed} queued receipt${printed === 1 ? '' : 's'} printed.`, { kind: 'info' });
+  } catch (error) {
+    handleError(error);
+  }
+}
+
 // The last receipt as the printer lays it out.
 async function receiptPreview() {
   let url;
@@ -904,6 +915,9 @@ function render() {
   const refund = state.sale?.kind === 'refund';
   $('sale-ref').textContent = state.sale ? `${refund ? 'Refund' : 'Sale'} ${state.sale.ref}` : '';
   $('sign-out').hidden = !state.staff;
+  const queued = state.staff ? state.receiptsPending : 0;
+  $('receipts-pending').hidden = !queued;
+  $('receipts-pending').textContent = `Print ${queued} queued receipt${queued === 1 ? '' : 's'}`;
   $('till-menu').hidden = !state.staff || !state.session
                           || ['report', 'close-till'].includes(current);
   if (simulation) {
@@ -980,7 +994,11 @@ function renderTender() {
   // the sale: void it, giving the payments back.
   const live = sale.lines.some((line) => !line.voided);
   const paidUp = live && sale.remaining <= 0;
-  for (const test of ['tender-cash', 'tender-card', 'quick-cash']) $(test).hidden = !live || paidUp;
+  const attempt = sale.card_attempt;
+  const checking = attempt?.state === 'unknown'; // nothing else until the card is checked
+  for (const test of ['tender-cash', 'tender-card', 'quick-cash']) {
+    $(test).hidden = !live || paidUp || checking;
+  }
   $('settle').hidden = !paidUp;
   $('settle').textContent = sale.remaining < 0 ? `Complete: give back ${money(-sale.remaining)}`
     : 'Complete sale';
@@ -989,9 +1007,8 @@ function renderTender() {
     button(`Exact ${money(cashDue)}`, 'quick-exact', () => tender('cash')),
     ...quickCash(cashDue, sale.currency.exponent).map((amount) => button(
       money(amount), `quick-cash-${amount}`, () => tender('cash', amount)))] : []));
-  const attempt = sale.card_attempt;
-  $('card-check').hidden = attempt?.state !== 'unknown';
-  if (attempt) {
+  $('card-check').hidden = !checking;
+  if (checking) {
     $('card-check-note').textContent = `Card ${attempt.kind} of ${money(attempt.amount)}: no `
       + 'answer from the terminal. Check it: did it go through? (supervisor)';
   }
@@ -1117,6 +1134,7 @@ $('new-sale').addEventListener('click', () => {
   refresh();
 });
 $('reprint').addEventListener('click', reprint);
+$('receipts-pending').addEventListener('click', printQueued);
 $('receipt-preview').addEventListener('click', receiptPreview);
 $('till-menu').addEventListener('click', tillMenu);
 $('open-till').addEventListener('click', openTill);
@@ -1212,6 +1230,7 @@ async function onChange(change) {
     } else handleError(new ApiError(409, change.notice));
   }
   lastNotice = notice;
+  state.receiptsPending = change.receipts_pending ?? 0;
   if (!state.staff) return;
   // The feed carries the sale for the signed-in cashier; fetch it only if it did not.
   if ('sale' in change) applySale(change.sale, change.revision);

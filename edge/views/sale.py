@@ -117,6 +117,12 @@ def reprint():
     return sale_answer(till().reprint_last(signed_in()))
 
 
+@bp.post("/receipts/pending/print")
+def print_pending():
+    body()
+    return jsonify(till().print_queued_receipts(signed_in()))
+
+
 @bp.get("/changes")
 def changes():
     """Long poll: answers when the till changed after version ``since`` (a scan from the
@@ -125,7 +131,8 @@ def changes():
     since = request.args.get("since", default=-1, type=int)
     timeout = min(max(request.args.get("timeout", default=25.0, type=float), 0.0), 30.0)
     version = till().wait_for_change(since, timeout)
-    answer = {"version": version, "notice": till().notice, "drawer_open": till().drawer_open}
+    answer = {"version": version, "notice": till().notice, "drawer_open": till().drawer_open,
+              "receipts_pending": till().receipts_pending()}
     try:
         signed_in()
     except TillError:

@@ -1,4 +1,6 @@
 """The sale flow through the till's JSON API, on a real SQLite journal."""
+from pathlib import Path
+
 from edge.models import Audit, Outbox, Payment, Sale
 from edge.sample_store import variable_measure_code
 
@@ -298,3 +300,33 @@ def test_total_discount_is_a_basket_promotion(cashier):
     assert sale["subtotal"] - sale["basket_discount"] == 800
     sale = cashier.post("/api/sale/discount", {})["sale"]
     assert sale["basket_discount"] == 0
+
+
+def test_every_unprinted_receipt_is_printed_when_the_printer_returns(app, cashier, till_config):
+    till = app.extensions["till"]
+    receipts = Path(till_config["till"]["data_dir"]) / "receipts"
+
+    def sell(printer_state):
+        cashier.post("/api/sim/printer", printer_state)
+        scan(cashier, MILK)
+        return cashier.post("/api/sale/tender", {"type": "card"})["sale"]
+
+    sold = [sell({"paper_out": True}), sell({"paper_out": True}),
+            sell({"paper_out": False, "offline": True})]
+    assert cashier.get("/api/changes?since=-1&timeout=0")["receipts_pending"] == 3
+    assert till.devices.lights.state == "error"
+    refused = cashier.post("/api/receipts/pending/print", status=503)
+    assert refused["receipts_pending"] == 3 and "printer unavailable" in refused["error"]
+    cashier.post("/api/sim/printer", {"offline": False})
+    assert cashier.post("/api/receipts/pending/print") == {"printed": 3, "pending": 0}
+    printed = sorted(receipts.glob("*.txt"), key=lambda path: path.stat().st_mtime_ns)
+    assert [path.name for path in printed] == [f"{sale['ref']}-1.txt" for sale in sold]
+    assert not Sale.select().where(Sale.receipt_pending).exists()
+    assert till.devices.lights.state == "ready"
+    # The next receipt that prints takes the queue with it.
+    queued = sell({"offline": True})
+    assert till.devices.lights.state == "error"
+    sell({"offline": False})
+    assert (receipts / f"{queued['ref']}-1.txt").exists()
+    assert cashier.get("/api/changes?since=-1&timeout=0")["receipts_pending"] == 0
+    assert till.devices.lights.state == "ready"
