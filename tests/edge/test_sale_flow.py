@@ -4,7 +4,7 @@ from pathlib import Path
 from edge.models import Audit, Outbox, Payment, Sale
 from edge.sample_store import variable_measure_code
 
-from .conftest import APPLE, BREAD, MILK, PINS, WINE, ean13
+from .conftest import APPLE, BREAD, MILK, PINS, WINE, Api, ean13
 
 UNKNOWN = ean13("500000000099")
 CORRUPT = UNKNOWN[:-1] + str((int(UNKNOWN[-1]) + 1) % 10)
@@ -257,6 +257,23 @@ def test_restart_restores_the_open_sale(till_config, cashier, app):
     assert sale["paid"] == 100
     assert Payment.select().count() == 1
     assert Audit.select().where(Audit.action == "sale.restored").count() == 1
+    again.extensions["till"].devices.close()
+
+
+def test_restart_voids_an_empty_open_sale_with_an_audit_entry(till_config, cashier, app):
+    sale = scan(cashier, MILK)["sale"]
+    cashier.post("/api/sale/lines/1/void")
+    from edge.app import create_app
+
+    app.extensions["till"].devices.close()
+    again = create_app(till_config)
+    client = Api(again.test_client())
+    client.post("/api/auth/sign-in", {"pin": PINS["S01"]})
+    assert client.get("/api/sale")["sale"] is None
+    assert Sale.get_by_id(sale["uuid"]).state == "voided"
+    entries = Audit.select().where(Audit.action == "sale.void_empty_on_restart")
+    assert [(entry.sale, entry.staff) for entry in entries] == [(sale["uuid"], "S01")]
+    assert scan(client, MILK)["sale"]["seq"] == 2  # its number is never reused
     again.extensions["till"].devices.close()
 
 
