@@ -1,6 +1,8 @@
 """The sale flow through the till's JSON API, on a real SQLite journal."""
 from pathlib import Path
 
+import pytest
+
 from edge.models import Audit, Outbox, Payment, Sale
 from edge.sample_store import variable_measure_code
 
@@ -187,10 +189,12 @@ def test_card_decline_leaves_sale_open_and_split_tender(cashier):
     assert [p["type"] for p in sale["payments"]] == ["card", "cash"]
 
 
-def test_vouchers_need_the_hub(cashier):
+@pytest.mark.parametrize("kind", ["voucher", "store_credit"])
+def test_vouchers_need_the_hub(cashier, kind):
     scan(cashier, MILK)
-    refused = cashier.post("/api/sale/tender", {"type": "voucher", "amount": 50}, status=503)
+    refused = cashier.post("/api/sale/tender", {"type": kind, "amount": 50}, status=503)
     assert "needs the hub" in refused["error"]
+    assert cashier.get("/api/sale")["sale"]["paid"] == 0
 
 
 def test_printer_trouble_never_blocks_a_sale(app, cashier):
