@@ -78,3 +78,23 @@ def test_a_timed_out_charge_the_terminal_shows_as_paid_is_recorded_once(slow_ter
         "went_through": True, "approver_pin": PINS["S02"]}, status=409)["error"]
     assert paying.post("/api/sale/tender", {"type": "card"})["sale"]["state"] == "completed"
     assert [p.amount for p in Payment.select().order_by(Payment.id)] == [500, 459]
+
+
+def test_a_card_refund_that_times_out_is_never_made_twice(slow_terminal):
+    paying, _ = slow_terminal
+    paying.post("/api/sale/scan", {"code": WINE})
+    paying.post("/api/sale/tender", {"type": "card", "amount": 500})
+    paying.post("/api/sim/card", {"outcome": "timeout"})
+    answer = paying.post("/api/sale/void", {"approver_pin": PINS["S02"]}, status=402)
+    assert (answer["card_status"], answer["card_check"]) == ("timeout", "refund")
+    assert "may have been refunded" in answer["error"]
+    refused = paying.post("/api/sale/void", {"approver_pin": PINS["S02"]}, status=409)
+    assert refused["card_check"] == "refund"
+    sale = paying.post("/api/sale/card-check", {"went_through": True,
+                                                "approver_pin": PINS["S02"]})["sale"]
+    assert sale["paid"] == 0 and sale["payments"][1]["label"].startswith("Refund to ")
+    # Nothing is left to refund: the void ends the sale without asking the terminal again.
+    paying.post("/api/sim/card", {"outcome": "decline"})
+    assert paying.post("/api/sale/void", {"approver_pin": PINS["S02"]})["sale"] is None
+    assert [(a.kind, a.state) for a in CardAttempt.select().order_by(CardAttempt.id)] == [
+        ("charge", "approved"), ("refund", "went_through")]
