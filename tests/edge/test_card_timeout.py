@@ -12,7 +12,7 @@ from edge.models import Audit, CardAttempt, Payment
 
 from .conftest import PINS, WINE, Api
 
-TERMINAL_WAIT_S = 1.0
+TERMINAL_WAIT_S = 2.0
 
 
 @pytest.fixture
@@ -39,11 +39,11 @@ def test_card_timeout_leaves_sale_open_and_is_audited(slow_terminal):
         "/api/sale/tender", {"type": "card"}, status=402)))
     started = time.monotonic()
     tender.start()
+    # The other screen is answered while the terminal decides (were the till's lock held,
+    # it would only see the charge once answered), and the sale takes no change meanwhile.
     while (other.get("/api/sale")["sale"]["card_attempt"] or {}).get("state") != "pending":
-        assert time.monotonic() - started < TERMINAL_WAIT_S / 2, "no pending card attempt"
-    # The till answers while the terminal decides, and the sale takes no change meanwhile.
+        assert time.monotonic() - started < TERMINAL_WAIT_S, "no pending card attempt"
     assert other.post("/api/sale/scan", {"code": WINE}, status=409)["card_pending"] is True
-    assert time.monotonic() - started < TERMINAL_WAIT_S / 2
     tender.join()
     assert (answer["card_status"], answer["card_check"]) == ("timeout", "charge")
     assert "may have been charged" in answer["error"]
