@@ -12,6 +12,7 @@ from .basket import sale_ref
 from .cash_report import close_report
 from .models import (
     Audit,
+    CardAttempt,
     CashMovement,
     CashSession,
     Counter,
@@ -85,6 +86,13 @@ class Journal:
                                  staff=sale.cashier)
                 else:
                     Audit.create(action="sale.restored", sale=sale.uuid, staff=sale.cashier)
+            for attempt in CardAttempt.select().where(CardAttempt.state == "pending"):
+                # Killed while the terminal had it: whether the card was charged is unknown.
+                attempt.state = "unknown"
+                attempt.save()
+                Audit.create(action="card.unknown_on_restart", sale=attempt.sale_id,
+                             detail={"kind": attempt.kind, "amount": attempt.amount,
+                                     "reference": attempt.reference})
 
     # -- reading --------------------------------------------------------------------------
 
@@ -106,6 +114,11 @@ class Journal:
 
     def receipts_pending(self):
         return Sale.select().where(Sale.receipt_pending).exists()
+
+    def pending_receipts(self):
+        """Completed sales whose receipt has not printed yet, oldest first."""
+        return list(Sale.select().where(Sale.receipt_pending)
+                    .order_by(Sale.completed_at, Sale.seq))
 
     def lines(self, sale):
         """The sale's lines, read-only (named tuples: re-pricing reads them on every scan)."""
@@ -191,8 +204,11 @@ class Journal:
         with self.writing():
             return Payment.create(sale=sale, type=kind, amount=amount, **fields)
 
-    def finish_void(self, sale, staff):
+    def finish_void(self, sale, staff, payments=()):
+        """The sale voided; ``payments`` (Payment fields) give back what it had taken."""
         with self.writing():
+            for payment in payments:
+                Payment.create(sale=sale, **payment)
             sale.state = "voided"
             sale.session = self.current_session()
             sale.completed_at = now()
@@ -216,6 +232,27 @@ class Journal:
             sale.save()
             Outbox.create(kind="sale.completed",
                           payload={**self.sale_message(sale), "catalog": catalog})
+
+    # -- card attempts ------------------------------------------------------------------------
+
+    def card_attempt(self, sale):
+        """The sale's card charge or refund still in flight ("pending") or of unknown fate."""
+        return (CardAttempt.select().where((CardAttempt.sale == sale)
+                                           & CardAttempt.state.in_(("pending", "unknown")))
+                .first())
+
+    def start_card_attempt(self, sale, kind, amount, **fields):
+        """Committed before the terminal is asked, so a crash mid-call leaves a trace."""
+        with self.writing():
+            number = CardAttempt.select().where(CardAttempt.sale == sale).count() + 1
+            return CardAttempt.create(sale=sale, kind=kind, amount=amount,
+                                      reference=f"{sale_ref(sale)}-{number}", **fields)
+
+    def set_attempt_state(self, attempt, state, message=""):
+        with self.writing():
+            attempt.state = state
+            attempt.message = message[:200]
+            attempt.save()
 
     # -- cash sessions ----------------------------------------------------------------------
 

@@ -121,6 +121,23 @@ class Payment(JournalModel):
     created_at = DateTimeField(default=now)
 
 
+class CardAttempt(JournalModel):
+    """A charge or refund sent to the card terminal. Written "pending" before the call, so
+    a timeout or a crash mid-call leaves "unknown": the customer may have been charged, and
+    nothing else happens on the sale until a supervisor says whether the card was."""
+
+    sale = ForeignKeyField(Sale, backref="card_attempts", on_delete="CASCADE")
+    kind = CharField()  # charge | refund
+    amount = IntegerField()  # minor units, > 0
+    reference = CharField()  # the till's reference sent to the terminal
+    original_reference = CharField(null=True)  # a refund: the charge it refunds
+    label = CharField(null=True)  # a refund: the card's label, for the payment it makes
+    # pending | unknown, then approved | declined | error | went_through | did_not_go_through
+    state = CharField(default="pending", index=True)
+    message = CharField(default="")
+    created_at = DateTimeField(default=now)
+
+
 class Outbox(JournalModel):
     """Messages for the hub, written in the same transaction as what they report; ``kind``
     names the message (``sale.completed``), the MQTT link maps it to a topic."""
@@ -140,13 +157,14 @@ class Audit(JournalModel):
     detail = JSONField(default=dict)
 
 
-MODELS = (Counter, CashSession, CashMovement, Sale, SaleLine, Payment, Outbox, Audit)
+MODELS = (Counter, CashSession, CashMovement, Sale, SaleLine, Payment, CardAttempt, Outbox,
+          Audit)
 
 
 # The journal's schema version, kept in SQLite's user_version. A change to the models above
 # comes with a step in MIGRATIONS (playhouse.migrate) that brings version n-1 to n.
-SCHEMA_VERSION = 1
-MIGRATIONS = {}
+SCHEMA_VERSION = 2
+MIGRATIONS = {2: lambda database: database.create_tables([CardAttempt])}
 
 
 class SchemaError(RuntimeError):

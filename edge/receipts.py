@@ -26,10 +26,15 @@ def receipt_document(catalog, view, reprint=False):
         "tax_mode": view["tax_mode"],
         "total": view["total"],
         "cash_total": view["cash_total"],
-        # Refunds pay back (negative payments); the receipt shows them as refunds.
+        # Refunds pay back (negative payments); the receipt shows them as refunds. A sale's
+        # own negative payments (the excess given back after a void) print as negative.
         "tenders": [{"type": p["type"], "label": p["label"],
-                     "amount": abs(p["tendered"] if p["tendered"] is not None
-                                   else p["amount"])}
+                     "amount": _sign(view, p["tendered"] if p["tendered"] is not None
+                                     else p["amount"])}
                     for p in view["payments"]],
         "change": view["change"],
     }
+
+
+def _sign(view, amount):
+    return abs(amount) if view["kind"] == "refund" else amount

@@ -198,12 +198,15 @@ class ReturnsDesk:
         if original is None:
             return []
         refunded = {}
-        for sale in self.journal.refunds_of(original, exclude=refund) + [refund]:
-            for payment in self.journal.payments(sale):
-                key = payment.reference if payment.type == "card" else payment.type
-                refunded[key] = refunded.get(key, 0) - payment.amount
+        paid = self.journal.payments(original)
+        # Given back: by refunds, and by the sale itself (the excess after a void).
+        back = [payment for sale in self.journal.refunds_of(original, exclude=refund) + [refund]
+                for payment in self.journal.payments(sale)]
+        for payment in back + [payment for payment in paid if payment.amount < 0]:
+            key = payment.reference if payment.type == "card" else payment.type
+            refunded[key] = refunded.get(key, 0) - payment.amount
         out = []
-        for payment in self.journal.payments(original):
+        for payment in (payment for payment in paid if payment.amount > 0):
             key = payment.reference if payment.type == "card" else payment.type
             left = payment.amount - refunded.get(key, 0)
             refunded[key] = max(0, refunded.get(key, 0) - payment.amount)
@@ -230,36 +233,36 @@ class ReturnsDesk:
         return plan
 
     def refund(self, staff, pin):
-        """Pay the return back (supervisor approval) and complete it."""
-        with self.till.changing():
-            refund = self._refund()
-            view = self.till.view(refund)
-            if not any(not line["voided"] for line in view["lines"]):
-                raise TillError("nothing to refund: choose what comes back", 409)
-            if view["refund_to"] and view["refund_to"][-1]["type"] == "cash" \
-                    and self.till.drawer_open:
-                raise TillError("close the cash drawer first", 409, drawer_open=True)
-            self.till.approve(pin, "refund", staff, refund.uuid, {"total": view["total"]})
-            cash = 0
-            for part in view["refund_to"]:
-                if part["type"] == "cash":
-                    cash = part["amount"]
-                    continue
-                result = self.till.devices.payment.refund(
-                    part["amount"], self.till.catalog.currency["code"],
-                    f"{sale_ref(refund)}-{len(self.journal.payments(refund)) + 1}",
-                    part["reference"])
-                if result.status != "approved":
-                    self.journal.audit(f"card_refund.{result.status}", staff.id, None,
-                                       refund.uuid, {"message": result.message})
-                    raise TillError(f"card refund {result.status}: {result.message}", 402,
-                                    card_status=result.status)
-                self.journal.add_payment(refund, "card", -part["amount"],
-                                         reference=part["reference"],
-                                         auth_code=result.auth_code, label=part["label"])
-            done = self.till.view(refund)
-            self.journal.complete(refund, done["pricing"],
-                                  [{"type": "cash", "amount": -cash}] if cash else [],
-                                  rounding=cash - done["remaining"] if cash else 0)
-            self.till.after_completion(refund, cash=bool(cash))
-            return self.till.view(self.journal.get(refund.uuid))
+        """Pay the return back (supervisor approval) and complete it. Each card refund is a
+        card attempt asked without the till's lock (``edge/payments.py``): one that times out
+        is checked before anything else, so a card is never refunded twice."""
+        approved = False
+        while True:
+            with self.till.changing():
+                refund = self._refund()
+                self.till.payments.refuse_unresolved(refund)
+                view = self.till.view(refund)
+                if not any(not line["voided"] for line in view["lines"]):
+                    raise TillError("nothing to refund: choose what comes back", 409)
+                if view["refund_to"] and view["refund_to"][-1]["type"] == "cash" \
+                        and self.till.drawer_open:
+                    raise TillError("close the cash drawer first", 409, drawer_open=True)
+                if not approved:
+                    self.till.approve(pin, "refund", staff, refund.uuid, {"total": view["total"]})
+                    approved = True
+                card = next((part for part in view["refund_to"] if part["type"] == "card"), None)
+                if card is None:
+                    return self._complete(refund, view)
+                attempt = self.journal.start_card_attempt(
+                    refund, "refund", card["amount"], original_reference=card["reference"],
+                    label=card["label"])
+            self.till.payments.run(staff, attempt)
+
+    def _complete(self, refund, view):
+        """The cash part, if any, and the completed refund in one commit."""
+        cash = sum(part["amount"] for part in view["refund_to"] if part["type"] == "cash")
+        self.journal.complete(refund, view["pricing"],
+                              [{"type": "cash", "amount": -cash}] if cash else [],
+                              rounding=cash - view["remaining"] if cash else 0)
+        self.till.after_completion(refund, cash=bool(cash))
+        return self.till.view(self.journal.get(refund.uuid))

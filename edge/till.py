@@ -15,15 +15,16 @@ from shared.barcodes import BarcodeError, classify
 from shared.pricing import PricingError
 from shared.pricing.request import PERCENT_FULL, parse_percent
 
-from .basket import cash_due, priced_view, sale_ref
+from .basket import cash_due, priced_view
 from .errors import TillError, is_count
 from .journal import Journal
+from .payments import PaymentDesk
 from .returns import ReturnsDesk
 
 # Gated actions and who may approve them.
 APPROVERS = ("supervisor", "manager")
 GATED = ("price_override", "line_discount", "total_discount", "void_after_tender", "no_sale",
-         "refund", "refund_without_receipt")
+         "refund", "refund_without_receipt", "card_check")
 MAX_QTY = 9999
 # Wrong PINs in a row before sign-in and approvals pause, and for how long (seconds).
 PIN_ATTEMPTS = 5
@@ -53,6 +54,7 @@ class Till:
         self.boot = time.time_ns() // 1000
         self.journal.recover()
         self.returns = ReturnsDesk(self)
+        self.payments = PaymentDesk(self)
         self.link = None  # the MQTT publisher, when the till has a hub
         if devices.drawer is not None:
             # The drawer's sensor is news for the screens: "close the drawer" goes away.
@@ -182,6 +184,7 @@ class Till:
         else:
             view = priced_view(self.catalog, sale, self.journal.lines(sale),
                                self.journal.payments(sale), customer)
+        view["card_attempt"] = self.payments.attempt_view(self.journal.card_attempt(sale))
         view["revision"] = self.revision
         self._view = (key, view)
         return view
@@ -295,6 +298,7 @@ class Till:
         return self.view(sale)
 
     def refuse_after_tender(self, sale, what):
+        self.payments.refuse_unresolved(sale)
         if self.journal.payments(sale):
             raise TillError(f"cannot {what} once payment has started", 409)
 
@@ -371,6 +375,7 @@ class Till:
             line = self.journal.line(sale, position)
             if line is None or line.voided:
                 raise TillError(f"no line {position} in this sale", 404)
+            self.payments.refuse_unresolved(sale)
             if self.journal.payments(sale):
                 self.approve(pin, "void_after_tender", staff, sale.uuid, {"position": position})
             self.journal.update_line(line, voided=True)
@@ -396,12 +401,22 @@ class Till:
             return self.view(sale)
 
     def void_sale(self, staff, pin=None):
+        """Void the open sale; after payment, with a supervisor, giving the payments back."""
         with self.changing():
             sale = self._open()
-            if self.journal.payments(sale):
-                raise TillError("payments were taken: refund them before voiding", 409)
-            self.journal.finish_void(sale, staff.id)
-            return None
+            self.payments.refuse_unresolved(sale)
+            if not self.journal.payments(sale):
+                self.journal.finish_void(sale, staff.id)
+                return None
+        return self.payments.void(staff, pin)
+
+    def settle(self, staff):
+        """Complete a sale that voids after payment left paid in full or more: the excess
+        goes back to the cards, then in cash."""
+        return self.payments.settle(staff)
+
+    def check_card(self, staff, went_through, pin):
+        return self.payments.check(staff, went_through, pin)
 
     # -- parked sales ---------------------------------------------------------------------
 
@@ -442,18 +457,26 @@ class Till:
             sale = self._open()
             if sale.kind == "refund":
                 raise TillError("a return is paid back with Refund, not taken as payment", 409)
+            self.payments.refuse_unresolved(sale)
             view = self.view(sale)
             if not any(not line["voided"] for line in view["lines"]):
-                raise TillError("the sale is empty", 409)
+                raise TillError("the sale is empty" + (": void it to give back what was paid"
+                                                       if view["payments"] else ""), 409)
             remaining = view["remaining"]
+            if remaining <= 0 and kind in ("cash", "card"):
+                raise TillError("nothing is due: complete the sale, and any excess goes back",
+                                409, settle=True)
             if kind == "cash":
                 return self._tender_cash(staff, sale, remaining, amount)
             if kind == "card":
-                return self._tender_card(staff, sale, remaining, amount)
-            if kind in ("voucher", "store_credit"):
+                attempt = self.payments.start_charge(sale, remaining, amount)
+            elif kind in ("voucher", "store_credit"):
                 raise TillError(f"{kind.replace('_', ' ')} needs the hub, which this till "
                                 "cannot reach: take another tender", 503)
-            raise TillError(f"unknown tender {kind!r}: cash or card", 422)
+            else:
+                raise TillError(f"unknown tender {kind!r}: cash or card", 422)
+        # The terminal may take a minute: it is asked without the till's lock.
+        return self.payments.run(staff, attempt)
 
     def _tender_cash(self, staff, sale, remaining, amount):
         if self.drawer_open:
@@ -467,41 +490,16 @@ class Till:
         if amount < due:
             self.journal.add_payment(sale, "cash", amount, tendered=amount)
             return self.view(sale)
-        self.journal.complete(sale, self._completion(sale),
-                              [{"type": "cash", "amount": due, "tendered": amount}],
-                              rounding=due - remaining, change=amount - due,
-                              catalog=self.catalog.version)
+        self.complete(sale, [{"type": "cash", "amount": due, "tendered": amount}],
+                      rounding=due - remaining, change=amount - due)
         self.after_completion(sale, cash=True)
         return self.view(sale)
 
-    def _tender_card(self, staff, sale, remaining, amount):
-        amount = remaining if amount is None else amount
-        if not is_count(amount, 10**12, minimum=1) or amount > remaining:
-            raise TillError("card amount must be between 1 and the amount remaining", 422)
-        terminal = self.devices.payment
-        result = terminal.charge(amount, self.catalog.currency["code"],
-                                 f"{sale_ref(sale)}-{len(self.journal.payments(sale)) + 1}")
-        if result.status != "approved":
-            self.journal.audit(f"card.{result.status}", staff.id, None, sale.uuid,
-                               {"amount": amount, "message": result.message})
-            raise TillError(f"card {result.status}: {result.message}", 402,
-                            card_status=result.status)
-        label = " ".join(part for part in (result.card_brand, f"••{result.last4}"
-                                           if result.last4 else "") if part) or "Card"
-        payment = {"reference": result.reference, "auth_code": result.auth_code,
-                   "label": label}
-        if amount < remaining:
-            self.journal.add_payment(sale, "card", amount, **payment)
-            return self.view(sale)
-        self.journal.complete(sale, self._completion(sale),
-                              [{"type": "card", "amount": amount, **payment}],
-                              catalog=self.catalog.version)
-        self.after_completion(sale, cash=False)
-        return self.view(sale)
-
-    def _completion(self, sale):
-        """The priced basket that the journal keeps with the completed sale."""
-        return self.view(sale)["pricing"]
+    def complete(self, sale, payments, rounding=0, change=0):
+        """Complete the sale with its last ``payments``, priced as it stands, naming the
+        catalog version it was priced with so the hub can re-price it the same way."""
+        self.journal.complete(sale, self.view(sale)["pricing"], payments, rounding=rounding,
+                              change=change, catalog=self.catalog.version)
 
     def after_completion(self, sale, cash):
         """Drawer and receipt: hardware trouble never undoes a completed sale."""
@@ -528,7 +526,14 @@ class Till:
                                sale and sale.uuid, {"reason": str(exc)})
 
     def print_receipt(self, sale, reprint=False):
-        """Print; if the printer cannot, the receipt is queued for reprint."""
+        """Print; if the printer cannot, the receipt is queued. A print that works means
+        the printer is back: the queued receipts follow, oldest first."""
+        if not self._print_one(sale, reprint):
+            return False
+        self.print_pending()
+        return True
+
+    def _print_one(self, sale, reprint=False):
         from .receipts import receipt_document
 
         printer = self.devices.printer
@@ -536,12 +541,38 @@ class Till:
         try:
             printer.print_receipt(document)
         except self.devices.printer_unavailable as exc:
-            self.journal.set_receipt_pending(sale, True)
-            self.journal.audit("receipt.queued", sale.cashier, None, sale.uuid,
-                               {"reason": str(exc)})
+            if not sale.receipt_pending:
+                self.journal.set_receipt_pending(sale, True)
+                self.journal.audit("receipt.queued", sale.cashier, None, sale.uuid,
+                                   {"reason": str(exc)})
             return False
         self.journal.set_receipt_pending(sale, False)
         return True
+
+    def print_pending(self):
+        """Print the queued receipts oldest first, stopping when the printer fails; how
+        many are still queued."""
+        queued = self.journal.pending_receipts()
+        for done, sale in enumerate(queued):
+            if not self._print_one(sale):
+                return len(queued) - done
+        return 0
+
+    def receipts_pending(self):
+        """How many receipts wait for the printer (the kiosk shows it)."""
+        return len(self.journal.pending_receipts())
+
+    def print_queued_receipts(self, staff):
+        """The cashier's "print queued receipts"; 503 while the printer still cannot."""
+        with self.changing():
+            queued = len(self.journal.pending_receipts())
+            left = self.print_pending()
+            self.journal.audit("receipt.queue_printed", staff.id, None, None,
+                               {"printed": queued - left, "left": left})
+            if left:
+                raise TillError(f"printer unavailable: {left} receipt(s) stay queued", 503,
+                                receipts_pending=left)
+            return {"printed": queued, "pending": 0}
 
     def receipt_preview(self):
         """The last completed sale's receipt as a PNG, laid out as the printer prints it."""

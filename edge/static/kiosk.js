@@ -20,6 +20,7 @@ const state = {
   report: null, // the X or Z report shown: {kind: 'x' | 'z', report}
   lastZ: null, // the Z report of the session closed here, for the next session's number
   revision: 0, // of the newest sale answer shown: an older one arriving late is dropped
+  receiptsPending: 0, // receipts waiting for the printer, from the change feed
 };
 
 // Everything that belongs to whoever was signed in, for sign-out and a lost session.
@@ -335,7 +336,10 @@ function confirmVoid(title, test, note, confirm, keep) {
 }
 
 function voidSaleDialog() {
-  confirmVoid('Void this sale?', 'void', 'Every line of the sale is cancelled.', 'Void sale',
+  const note = state.sale?.paid ? 'Every line is cancelled and what was paid goes back: cards '
+    + 'through the terminal, cash from the drawer. A supervisor approves.'
+    : 'Every line of the sale is cancelled.';
+  confirmVoid('Void this sale?', 'void', note, 'Void sale',
     button('Keep the sale', 'dialog-cancel', closeDialog));
 }
 
@@ -704,6 +708,16 @@ async function reprint() {
   }
 }
 
+// Receipts that did not print (paper out, printer offline), oldest first.
+async function printQueued() {
+  try {
+    const { printed } = await api('POST', '/api/receipts/pending/print');
+    showBanner(`${printed} queued receipt${printed === 1 ? '' : 's'} printed.`, { kind: 'info' });
+  } catch (error) {
+    handleError(error);
+  }
+}
+
 // The last receipt as the printer lays it out.
 async function receiptPreview() {
   let url;
@@ -901,6 +915,9 @@ function render() {
   const refund = state.sale?.kind === 'refund';
   $('sale-ref').textContent = state.sale ? `${refund ? 'Refund' : 'Sale'} ${state.sale.ref}` : '';
   $('sign-out').hidden = !state.staff;
+  const queued = state.staff ? state.receiptsPending : 0;
+  $('receipts-pending').hidden = !queued;
+  $('receipts-pending').textContent = `Print ${queued} queued receipt${queued === 1 ? '' : 's'}`;
   $('till-menu').hidden = !state.staff || !state.session
                           || ['report', 'close-till'].includes(current);
   if (simulation) {
@@ -973,11 +990,35 @@ function renderTender() {
     row('Remaining', money(sale.remaining), 'tender-remaining'));
   $('payments').replaceChildren(...sale.payments.map((payment) => h('li', { test: 'payment' },
     h('span', {}, payment.label), h('span', {}, money(payment.amount)))));
-  $('quick-cash').replaceChildren(
+  // Paid in full or more after a void: complete, giving the excess back; nothing left on
+  // the sale: void it, giving the payments back.
+  const live = sale.lines.some((line) => !line.voided);
+  const paidUp = live && sale.remaining <= 0;
+  const attempt = sale.card_attempt;
+  const checking = attempt?.state === 'unknown'; // nothing else until the card is checked
+  for (const test of ['tender-cash', 'tender-card', 'quick-cash']) {
+    $(test).hidden = !live || paidUp || checking;
+  }
+  $('settle').hidden = !paidUp;
+  $('settle').textContent = sale.remaining < 0 ? `Complete: give back ${money(-sale.remaining)}`
+    : 'Complete sale';
+  $('tender-void').hidden = live;
+  $('quick-cash').replaceChildren(...(live && !paidUp ? [
     button(`Exact ${money(cashDue)}`, 'quick-exact', () => tender('cash')),
     ...quickCash(cashDue, sale.currency.exponent).map((amount) => button(
-      money(amount), `quick-cash-${amount}`, () => tender('cash', amount))));
+      money(amount), `quick-cash-${amount}`, () => tender('cash', amount)))] : []));
+  $('card-check').hidden = !checking;
+  if (checking) {
+    $('card-check-note').textContent = `Card ${attempt.kind} of ${money(attempt.amount)}: no `
+      + 'answer from the terminal. Check it: did it go through? (supervisor)';
+  }
   tenderPad.show();
+}
+
+// A supervisor records what the terminal shows for a card call of unknown outcome.
+function checkCard(wentThrough) {
+  act((pin) => api('POST', '/api/sale/card-check', { went_through: wentThrough,
+                                                     approver_pin: pin }));
 }
 
 function renderComplete() {
@@ -999,8 +1040,11 @@ function renderComplete() {
       + 'and close the cash drawer.' : '';
     return;
   }
-  $('complete-label').textContent = cash ? 'Change due' : 'Paid';
-  $('change-due').textContent = money(cash ? sale.change ?? 0 : sale.total);
+  // Cash given back (the excess after a void after payment) is a negative cash payment.
+  const back = -sale.payments.filter((payment) => payment.type === 'cash' && payment.amount < 0)
+    .reduce((sum, payment) => sum + payment.amount, 0);
+  $('complete-label').textContent = (back && 'Cash back') || (cash ? 'Change due' : 'Paid');
+  $('change-due').textContent = money(back || (cash ? sale.change ?? 0 : sale.total));
   $('complete-info').textContent = [`Sale ${sale.ref}`, `Total ${money(sale.total)}`,
     ...sale.payments.map((payment) => `${payment.label} ${money(payment.tendered
                                                                  ?? payment.amount)}`),
@@ -1078,6 +1122,11 @@ $('back-to-sale').addEventListener('click', () => {
 // The amount keyed on the tender pad, or what remains due when nothing is keyed.
 $('tender-cash').addEventListener('click', () => tender('cash', Number(tenderPad.value())));
 $('tender-card').addEventListener('click', () => tender('card', Number(tenderPad.value())));
+$('settle').addEventListener('click', () => act(() => api('POST', '/api/sale/complete'),
+  { busy: 'Giving back: follow the card terminal if asked…' }));
+$('tender-void').addEventListener('click', voidSaleDialog);
+$('card-check-yes').addEventListener('click', () => checkCard(true));
+$('card-check-no').addEventListener('click', () => checkCard(false));
 $('new-sale').addEventListener('click', () => {
   state.completed = null;
   hideBanner();
@@ -1085,6 +1134,7 @@ $('new-sale').addEventListener('click', () => {
   refresh();
 });
 $('reprint').addEventListener('click', reprint);
+$('receipts-pending').addEventListener('click', printQueued);
 $('receipt-preview').addEventListener('click', receiptPreview);
 $('till-menu').addEventListener('click', tillMenu);
 $('open-till').addEventListener('click', openTill);
@@ -1180,6 +1230,7 @@ async function onChange(change) {
     } else handleError(new ApiError(409, change.notice));
   }
   lastNotice = notice;
+  state.receiptsPending = change.receipts_pending ?? 0;
   if (!state.staff) return;
   // The feed carries the sale for the signed-in cashier; fetch it only if it did not.
   if ('sale' in change) applySale(change.sale, change.revision);

@@ -97,10 +97,30 @@ def tender():
     return sale_answer(till().tender(signed_in(), data.get("type"), data.get("amount")))
 
 
+@bp.post("/sale/complete")
+def settle():
+    """A sale paid in full or more after a void after payment: the excess goes back."""
+    body()
+    return sale_answer(till().settle(signed_in()))
+
+
+@bp.post("/sale/card-check")
+def card_check():
+    data = body()
+    return sale_answer(till().check_card(signed_in(), data.get("went_through"),
+                                         data.get("approver_pin")))
+
+
 @bp.post("/receipts/last/reprint")
 def reprint():
     body()
     return sale_answer(till().reprint_last(signed_in()))
+
+
+@bp.post("/receipts/pending/print")
+def print_pending():
+    body()
+    return jsonify(till().print_queued_receipts(signed_in()))
 
 
 @bp.get("/changes")
@@ -111,7 +131,8 @@ def changes():
     since = request.args.get("since", default=-1, type=int)
     timeout = min(max(request.args.get("timeout", default=25.0, type=float), 0.0), 30.0)
     version = till().wait_for_change(since, timeout)
-    answer = {"version": version, "notice": till().notice, "drawer_open": till().drawer_open}
+    answer = {"version": version, "notice": till().notice, "drawer_open": till().drawer_open,
+              "receipts_pending": till().receipts_pending()}
     try:
         signed_in()
     except TillError:

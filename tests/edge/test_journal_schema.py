@@ -1,5 +1,6 @@
 """The journal's schema version: set on creation, and a newer journal is refused."""
 import sqlite3
+import threading
 
 import pytest
 
@@ -21,3 +22,30 @@ def test_journal_from_a_newer_till_is_refused(tmp_path):
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaError, match="update the till"):
         open_database(path)
+
+
+def test_a_version_1_journal_gains_the_card_attempts_table(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE counter (name VARCHAR(255) PRIMARY KEY, value INTEGER)")
+        db.execute("PRAGMA user_version = 1")
+    open_database(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("SELECT COUNT(*) FROM card_attempt").fetchone() == (0,)
+
+
+def test_the_till_journal_is_wal_and_synchronous_full(app):
+    """synchronous is per connection, and peewee opens one per thread (waitress serves on
+    several): every one of them must fsync each commit."""
+    database = app.extensions["till"].journal.db
+
+    def pragmas():
+        return (database.execute_sql("PRAGMA journal_mode").fetchone()[0],
+                database.execute_sql("PRAGMA synchronous").fetchone()[0])
+
+    seen = [pragmas()]
+    other = threading.Thread(target=lambda: seen.append(pragmas()))
+    other.start()
+    other.join()
+    assert seen == [("wal", 2), ("wal", 2)]  # 2 is FULL

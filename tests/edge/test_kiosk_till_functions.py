@@ -206,6 +206,7 @@ def test_till_menu_cash_and_receipts(kiosk):
     kiosk.tap("new-sale")
 
     scan_into_code_box(kiosk, MILK)  # a sale in progress: no returns, no closing
+    expect(kiosk("pay")).to_be_enabled()  # the menu is drawn from the sale shown
     kiosk.tap("till-menu")
     expect(kiosk("menu-returns")).to_be_disabled()
     expect(kiosk("menu-close-till")).to_be_disabled()

@@ -1,8 +1,12 @@
 """The sale flow through the till's JSON API, on a real SQLite journal."""
+from pathlib import Path
+
+import pytest
+
 from edge.models import Audit, Outbox, Payment, Sale
 from edge.sample_store import variable_measure_code
 
-from .conftest import APPLE, BREAD, MILK, PINS, WINE, ean13
+from .conftest import APPLE, BREAD, MILK, PINS, WINE, Api, ean13
 
 UNKNOWN = ean13("500000000099")
 CORRUPT = UNKNOWN[:-1] + str((int(UNKNOWN[-1]) + 1) % 10)
@@ -185,10 +189,12 @@ def test_card_decline_leaves_sale_open_and_split_tender(cashier):
     assert [p["type"] for p in sale["payments"]] == ["card", "cash"]
 
 
-def test_vouchers_need_the_hub(cashier):
+@pytest.mark.parametrize("kind", ["voucher", "store_credit"])
+def test_vouchers_need_the_hub(cashier, kind):
     scan(cashier, MILK)
-    refused = cashier.post("/api/sale/tender", {"type": "voucher", "amount": 50}, status=503)
+    refused = cashier.post("/api/sale/tender", {"type": kind, "amount": 50}, status=503)
     assert "needs the hub" in refused["error"]
+    assert cashier.get("/api/sale")["sale"]["paid"] == 0
 
 
 def test_printer_trouble_never_blocks_a_sale(app, cashier):
@@ -258,6 +264,23 @@ def test_restart_restores_the_open_sale(till_config, cashier, app):
     again.extensions["till"].devices.close()
 
 
+def test_restart_voids_an_empty_open_sale_with_an_audit_entry(till_config, cashier, app):
+    sale = scan(cashier, MILK)["sale"]
+    cashier.post("/api/sale/lines/1/void")
+    from edge.app import create_app
+
+    app.extensions["till"].devices.close()
+    again = create_app(till_config)
+    client = Api(again.test_client())
+    client.post("/api/auth/sign-in", {"pin": PINS["S01"]})
+    assert client.get("/api/sale")["sale"] is None
+    assert Sale.get_by_id(sale["uuid"]).state == "voided"
+    entries = Audit.select().where(Audit.action == "sale.void_empty_on_restart")
+    assert [(entry.sale, entry.staff) for entry in entries] == [(sale["uuid"], "S01")]
+    assert scan(client, MILK)["sale"]["seq"] == 2  # its number is never reused
+    again.extensions["till"].devices.close()
+
+
 def test_store_and_receipt_preview(cashier):
     store = cashier.get("/api/store")
     assert store["currency"]["code"] == "GBP" and 2000 in store["denominations"]
@@ -298,3 +321,33 @@ def test_total_discount_is_a_basket_promotion(cashier):
     assert sale["subtotal"] - sale["basket_discount"] == 800
     sale = cashier.post("/api/sale/discount", {})["sale"]
     assert sale["basket_discount"] == 0
+
+
+def test_every_unprinted_receipt_is_printed_when_the_printer_returns(app, cashier, till_config):
+    till = app.extensions["till"]
+    receipts = Path(till_config["till"]["data_dir"]) / "receipts"
+
+    def sell(printer_state):
+        cashier.post("/api/sim/printer", printer_state)
+        scan(cashier, MILK)
+        return cashier.post("/api/sale/tender", {"type": "card"})["sale"]
+
+    sold = [sell({"paper_out": True}), sell({"paper_out": True}),
+            sell({"paper_out": False, "offline": True})]
+    assert cashier.get("/api/changes?since=-1&timeout=0")["receipts_pending"] == 3
+    assert till.devices.lights.state == "error"
+    refused = cashier.post("/api/receipts/pending/print", status=503)
+    assert refused["receipts_pending"] == 3 and "printer unavailable" in refused["error"]
+    cashier.post("/api/sim/printer", {"offline": False})
+    assert cashier.post("/api/receipts/pending/print") == {"printed": 3, "pending": 0}
+    printed = sorted(receipts.glob("*.txt"), key=lambda path: path.stat().st_mtime_ns)
+    assert [path.name for path in printed] == [f"{sale['ref']}-1.txt" for sale in sold]
+    assert not Sale.select().where(Sale.receipt_pending).exists()
+    assert till.devices.lights.state == "ready"
+    # The next receipt that prints takes the queue with it.
+    queued = sell({"offline": True})
+    assert till.devices.lights.state == "error"
+    sell({"offline": False})
+    assert (receipts / f"{queued['ref']}-1.txt").exists()
+    assert cashier.get("/api/changes?since=-1&timeout=0")["receipts_pending"] == 0
+    assert till.devices.lights.state == "ready"

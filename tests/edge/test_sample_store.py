@@ -1,5 +1,7 @@
 import json
+import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from biip.gtin import Gtin
@@ -9,6 +11,7 @@ from edge import sample_store
 from shared import pricing
 from shared.barcodes import classify
 
+ROOT = Path(__file__).resolve().parents[2]
 # The PINs the demo README shows; the module docstring must say the same.
 PINS = {"S01": "1111", "S02": "3333", "S03": "2222", "S04": "9999"}
 
@@ -148,3 +151,30 @@ def test_the_pricing_engine_prices_a_member_basket(store, products):
     assert member["total"] < guest["total"]
     assert member["total"] == sum(line["net"] for line in member["lines"])
     assert {tax["id"] for tax in member["taxes"]} == {"vat7", "vat19"}
+
+
+def test_the_demo_till_boots_and_sells_the_sample_scans(tmp_path, store):
+    """``make demo``: the default configuration's store file loads, the PINs its banner
+    prints sign in with their roles, and every sample code (the README's too) sells."""
+    from edge.app import create_app
+    from edge.config import load_config
+
+    from .conftest import Api
+
+    app = create_app(load_config(overrides={"till": {"data_dir": str(tmp_path)}}))
+    try:
+        api = Api(app.test_client())
+        banner = (ROOT / "Makefile").read_text()
+        for role, pin in re.findall(r"(cashier|supervisor|manager) (\d{4})", banner):
+            assert api.post("/api/auth/sign-in", {"pin": pin})["role"] == role
+        api.post("/api/auth/sign-in", {"pin": PINS["S01"]})
+        api.post("/api/session/open", {"float": 0})
+        readme = re.search(r"`sample_scans`, e\.g\.(.*?)\n- ", (ROOT / "README.md").read_text(),
+                           re.S).group(1)
+        codes = re.findall(r"`([A-Z0-9]+)`", readme)
+        assert len(codes) == 4
+        for code in [scan["code"] for scan in store["sample_scans"]] + codes:
+            assert api.post("/api/sale/scan", {"code": code})["sale"]["state"] == "open"
+        assert api.post("/api/sale/tender", {"type": "card"})["sale"]["state"] == "completed"
+    finally:
+        app.extensions["till"].devices.close()

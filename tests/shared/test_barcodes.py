@@ -122,6 +122,18 @@ def test_variable_prefixes_without_a_rule_are_in_store_product_numbers():
     assert classify(label, None) == Scan("gtin", label, gtin=label)
 
 
+@pytest.mark.parametrize("region", ["de", "gb", "se", None])
+def test_prefix_02_codes_are_in_store_product_numbers(region):
+    """biip has no 02 rule in any region: a 13-digit 02 code and the 12-digit UPC-A 2 code
+    it reads as are one in-store GTIN, never a price or weight label."""
+    ean = with_check("021234500399")
+    upc = with_check("21234500399")
+    assert classify(ean, region) == Scan("gtin", ean, gtin=ean)
+    assert classify(upc, region) == Scan("gtin", upc, gtin=ean)
+    with pytest.raises(BarcodeError, match="[Cc]heck digit"):
+        classify(ean[:-1] + str((int(ean[-1]) + 1) % 10), region)
+
+
 def test_count_labels_are_refused():
     with pytest.raises(BarcodeError, match="count-embedded"):
         classify(german_label("25", "0401", 6), "de")
