@@ -1,5 +1,7 @@
 """The hub's commands: ``python -m hub ingest --db hub.sqlite3 [--port 1883] ...`` runs an
-ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates.
+ingest worker; ``python -m hub certs --out DIR --host NAME`` makes the TLS certificates;
+``broker-init``, ``pair``, ``enroll-service`` and ``revoke`` manage the tills' broker logins
+(hub/till_commands.py).
 
 The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
 it need not show in the process list. Each worker has its own ``--worker`` name (its MQTT
@@ -8,13 +10,15 @@ session); until the end-to-end acknowledgement lands, run one (docs/protocol.md)
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 
 from .certs import make_certificates
 from .ingest import Ingest
 from .models import open_database
+from .running import run_until_stopped
+from .till_commands import COMMANDS as TILL_COMMANDS
+from .till_commands import add_commands as add_till_commands
+from .till_commands import run as run_till_command
 
 
 def main(argv=None):
@@ -31,23 +35,20 @@ def main(argv=None):
     certs.add_argument("--out", required=True, help="directory for ca.crt, server.crt, keys")
     certs.add_argument("--host", action="append", required=True,
                        help="the broker's name or address as tills reach it (repeatable)")
+    add_till_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "certs":
         out = make_certificates(args.out, args.host)
         print(f"written: {out}/ca.crt (give to tills), server.crt and server.key (broker)")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if args.command in TILL_COMMANDS:
+        return run_till_command(args)
     worker = Ingest(open_database(args.db), {"host": args.host, "port": args.port,
                                              "username": args.username,
                                              "password": args.password}, args.worker)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    worker.start()
-    print(f"hub ingest worker {args.worker}: {args.host}:{args.port} -> {args.db}", flush=True)
-    stop.wait()
-    worker.stop()
-    return 0
+    return run_until_stopped(worker, f"hub ingest worker {args.worker}: {args.host}:"
+                             f"{args.port} -> {args.db}")
 
 
 if __name__ == "__main__":
