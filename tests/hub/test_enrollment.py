@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from edge.app import create_app
-from edge.config import merge
-from edge.enrollment import CREDENTIALS
+from edge.config import load_config, merge
+from edge.enrollment import CREDENTIALS, enroll
+from edge.errors import TillError
+from hub.certs import make_certificates
 from hub.dynsec import ADMIN, ENROLL
 from hub.enrollment import EnrollmentService
 from hub.models import open_database
@@ -136,8 +138,6 @@ def test_pair_enroll_and_revoke_from_the_command_line(tmp_path, service, broker,
                               capture_output=True, timeout=60)
     assert enrolled.returncode == 0, enrolled.stderr
     assert "test/T05" in enrolled.stdout
-    from edge.config import load_config
-
     app = create_app(load_config(str(config)))
     till = app.extensions["till"]
     try:
@@ -176,3 +176,18 @@ def test_hub_commands_explain_what_went_wrong(tmp_path, broker):
     assert stat.S_IMODE((tmp_path / "etc" / "hub.env").stat().st_mode) == 0o600
     again = hub_command("broker-init", "--out", str(tmp_path / "etc"))
     assert again.returncode == 1 and "holds the enrolled tills' logins" in again.stderr
+
+
+def test_a_till_enrolls_over_tls_only_with_a_broker_it_trusts(hub_db, service, till_config,
+                                                               broker, tmp_path):
+    def config(ca):
+        return merge(till_config, {"till": {"id": "T05"}, "hub": {
+            "host": "127.0.0.1", "port": broker.tls_port, "tls_ca": str(ca),
+            "enroll_password": broker.users[ENROLL]}})
+
+    code = pair(hub_db, "test", "T05")
+    stranger = make_certificates(tmp_path / "other", ["127.0.0.1"]) / "ca.crt"
+    with pytest.raises(TillError, match="cannot reach the hub's broker") as refused:
+        enroll(config(stranger), "test", code)
+    assert refused.value.status == 503
+    assert enroll(config(broker.certs / "ca.crt"), "test", code) == "test/T05"
