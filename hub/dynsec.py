@@ -37,7 +37,8 @@ def _reads(*topics):
 
 
 def till_role_name(store, till):
-    return f"till-{store}-{till}"
+    """One role per till; "/" is in no store or till name, so no two tills share one."""
+    return f"till/{store}/{till}"
 
 
 def till_role(store, till):

@@ -7,7 +7,7 @@ import time
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.dynsec import ADMIN, ENROLL
+from hub.dynsec import ADMIN, ENROLL, till_role_name
 
 
 class Client:
@@ -95,3 +95,8 @@ def test_enrollment_logins_see_only_their_own_exchange(broker):
     finally:
         for client in (hub, admin, mine, other):
             client.close()
+
+
+def test_no_two_tills_share_a_role():
+    # Names may hold "-": store "a-b" till "c" is not store "a" till "b-c".
+    assert till_role_name("a-b", "c") != till_role_name("a", "b-c")
