@@ -54,9 +54,17 @@ class PairingCode(RegistryModel):
         indexes = ((("store", "till"), True),)
 
 
+def _of(model, store, till):
+    return (model.store == store) & (model.till == till)
+
+
+def _drop_code(store, till):
+    PairingCode.delete().where(_of(PairingCode, store, till)).execute()
+
+
 def enrolled(store, till):
     """The till's current enrollment, if it has one that is not revoked."""
-    return EnrolledTill.get_or_none((EnrolledTill.store == store) & (EnrolledTill.till == till)
+    return EnrolledTill.get_or_none(_of(EnrolledTill, store, till)
                                     & EnrolledTill.revoked_at.is_null())
 
 
@@ -64,14 +72,14 @@ def pair(database, store, till):
     """A new pairing code for ``store``/``till``, shown once: ``ABCD-EFGH``."""
     check_names(store, till)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code_hash = generate_password_hash(code, method="scrypt")
     with database.atomic():
         if enrolled(store, till):
             raise RegistryError(f"till {store}/{till} is enrolled: revoke it first "
                                 "(python -m hub revoke)")
-        PairingCode.delete().where((PairingCode.store == store)
-                                   & (PairingCode.till == till)).execute()
-        PairingCode.create(store=store, till=till, expires_at=now() + CODE_LIFETIME,
-                           code_hash=generate_password_hash(code, method="scrypt"))
+        _drop_code(store, till)
+        PairingCode.create(store=store, till=till, code_hash=code_hash,
+                           expires_at=now() + CODE_LIFETIME)
     return f"{code[:4]}-{code[4:]}"
 
 
@@ -79,8 +87,7 @@ def check_code(database, store, till, code):
     """True if ``code`` is the pending code of ``store``/``till``, not expired and not
     locked (``record_enrollment`` then uses it up). A wrong code counts towards the lock."""
     with database.atomic():
-        pending = PairingCode.get_or_none((PairingCode.store == store)
-                                          & (PairingCode.till == till))
+        pending = PairingCode.get_or_none(_of(PairingCode, store, till))
         if (pending is None or pending.failures >= MAX_FAILURES
                 or pending.expires_at < now()):
             return False
@@ -93,16 +100,13 @@ def check_code(database, store, till, code):
 
 def record_enrollment(database, store, till):
     with database.atomic():
-        PairingCode.delete().where((PairingCode.store == store)
-                                   & (PairingCode.till == till)).execute()
+        _drop_code(store, till)
         EnrolledTill.create(store=store, till=till)
 
 
 def record_revocation(database, store, till):
     """Marks the till revoked and drops any pending code; False if it was not enrolled."""
     with database.atomic():
-        PairingCode.delete().where((PairingCode.store == store)
-                                   & (PairingCode.till == till)).execute()
+        _drop_code(store, till)
         return bool(EnrolledTill.update(revoked_at=now()).where(
-            (EnrolledTill.store == store) & (EnrolledTill.till == till)
-            & EnrolledTill.revoked_at.is_null()).execute())
+            _of(EnrolledTill, store, till) & EnrolledTill.revoked_at.is_null()).execute())
