@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "hub" / "broker" / "mosquitto.conf"
 ACL = ROOT / "hub" / "broker" / "acl"
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+# The dynamic security plugin where Debian puts it on this machine's architecture.
+PLUGIN = next(iter(sorted(Path("/usr/lib").glob("*/mosquitto_dynamic_security.so"))), None)
 
 
 def free_port():
@@ -43,6 +45,8 @@ class Broker:
         text = CONFIG.read_text()
         text = re.sub(r"^plugin_opt_config_file .*$", f"plugin_opt_config_file {dynsec}",
                       text, flags=re.M)
+        if PLUGIN:
+            text = re.sub(r"^plugin .*$", f"plugin {PLUGIN}", text, flags=re.M)
         text = re.sub(r"^acl_file .*$", f"acl_file {ACL}", text, flags=re.M)
         text = re.sub(r"^persistence_location .*$",
                       f"persistence_location {self.directory}/", text, flags=re.M)
