@@ -21,7 +21,8 @@ class Client:
         self.client.username_pw_set(user, broker.users[user])
         self.client.on_connect = lambda c, u, f, reason, p: self.answers.put(reason)
         self.client.on_subscribe = lambda c, u, mid, reasons, p: self.answers.put(reasons[0])
-        self.client.on_message = lambda c, u, message: self.received.put(message.topic)
+        self.client.on_message = lambda c, u, message: self.received.put(
+            (message.topic, message.payload))
         self.client.connect("127.0.0.1", broker.port)
         self.client.loop_start()
         assert not self.answers.get(timeout=5).is_failure
@@ -31,9 +32,9 @@ class Client:
         self.client.subscribe(topic, qos=1)
         return not self.answers.get(timeout=5).is_failure
 
-    def publish(self, topic):
+    def publish(self, topic, payload=b"{}"):
         """True if the broker accepted the message (PUBACK without an error)."""
-        info = self.client.publish(topic, b"{}", qos=1)
+        info = self.client.publish(topic, payload, qos=1)
         info.wait_for_publish(5)
         return info.rc == mqtt.MQTT_ERR_SUCCESS
 
@@ -41,8 +42,11 @@ class Client:
         time.sleep(wait)
         found = []
         while not self.received.empty():
-            found.append(self.received.get())
+            found.append(self.received.get()[0])
         return sorted(found)
+
+    def next_payload(self, timeout=10):
+        return self.received.get(timeout=timeout)[1]
 
     def close(self):
         self.client.disconnect()

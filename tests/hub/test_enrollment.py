@@ -23,6 +23,7 @@ from hub.registry import EnrolledTill, PairingCode, RegistryError, pair
 from shared.protocol.enrollment import REFUSED
 from tests.edge.conftest import PINS, WINE, Api
 from tests.edge.test_publisher import Hub, sell
+from tests.hub.test_broker_roles import Client
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,3 +192,20 @@ def test_a_till_enrolls_over_tls_only_with_a_broker_it_trusts(hub_db, service, t
         enroll(config(stranger), "test", code)
     assert refused.value.status == 503
     assert enroll(config(broker.certs / "ca.crt"), "test", code) == "test/T05"
+
+
+def test_malformed_requests_get_a_clear_answer_and_the_service_goes_on(service, broker):
+    client = Client(broker, ENROLL, client_id="enroll-probe")
+    try:
+        assert client.subscribe("tilly/v1/enroll/enroll-probe/reply")
+        for payload, error in ((b"\xff not json", "request is not JSON"),
+                               (b"[1]", "request is not a JSON object"),
+                               (json.dumps({"code": "ABCD-2345", "store": "a/b", "till": "T1",
+                                            "password": "x" * 20}), "store 'a/b'"),
+                               (json.dumps({"code": "ABCD-2345", "store": "test",
+                                            "till": "T1", "password": "short"}), "password")):
+            client.publish("tilly/v1/enroll/enroll-probe/request", payload)
+            reply = json.loads(client.next_payload())
+            assert reply["ok"] is False and error in reply["error"], reply
+    finally:
+        client.close()
