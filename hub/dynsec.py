@@ -17,7 +17,7 @@ import uuid
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from shared.protocol.enrollment import ENROLL_REPLY, ENROLL_REQUEST
+from shared.protocol.enrollment import ENROLL_REPLY, ENROLL_REQUEST, check_names
 
 CONTROL = "$CONTROL/dynamic-security/v1"
 ADMIN, HUB, ENROLL = "hub-admin", "hub", "enroll"  # the hub's own logins
@@ -43,6 +43,7 @@ def till_role_name(store, till):
 
 def till_role(store, till):
     """A till writes only its own topics, reads only what the hub sends to it or its store."""
+    check_names(store, till)
     return {"rolename": till_role_name(store, till), "acls": [
         _acl("publishClientSend", f"tilly/v1/{store}/{till}/#"),
         *_reads(f"tilly/v1/hub/{store}/{till}/#", f"tilly/v1/hub/{store}/catalog/#",

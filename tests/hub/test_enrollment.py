@@ -172,6 +172,9 @@ def test_hub_commands_explain_what_went_wrong(tmp_path, broker):
     bad = hub_command("pair", "--db", str(tmp_path / "hub.sqlite3"), "--store", "a/b",
                       "--till", "T05")
     assert bad.returncode == 1 and "store 'a/b'" in bad.stderr
+    reserved = hub_command("pair", "--db", str(tmp_path / "hub.sqlite3"), "--store", "hub",
+                           "--till", "catalog")
+    assert reserved.returncode == 1 and "reserved" in reserved.stderr
     init = hub_command("broker-init", "--out", str(tmp_path / "etc"))
     assert init.returncode == 0
     assert stat.S_IMODE((tmp_path / "etc" / "hub.env").stat().st_mode) == 0o600
