@@ -19,6 +19,7 @@ from shared.protocol.enrollment import (
     ENROLL_REQUEST,
     REFUSED,
     EnrollmentError,
+    check_names,
     decode_request,
     request_client,
 )
@@ -53,6 +54,7 @@ def enroll(database, control, payload):
 def revoke(database, settings, store, till):
     """Removes the till's login (a connected till is disconnected), then marks it revoked;
     False if the registry had it as not enrolled."""
+    check_names(store, till)
     with Control(settings) as control:
         control.run(remove_till_commands(store, till))
     return registry.record_revocation(database, store, till)
