@@ -1,16 +1,41 @@
-"""Run a till: ``python -m edge [--config till.toml] [--port N] [--data-dir DIR]``."""
+"""Run a till: ``python -m edge [--config till.toml] [--port N] [--data-dir DIR]``.
+Enroll it with the hub: ``python -m edge enroll --code ABCD-2345 [--config till.toml]``."""
 import argparse
 import sys
 
 from waitress import serve
 
 from .app import create_app
-from .catalog import CatalogError
+from .catalog import Catalog, CatalogError
 from .config import ConfigError, load_config
+from .enrollment import enroll
+from .errors import TillError
 from .models import SchemaError
 
 
+def enroll_main(argv):
+    parser = argparse.ArgumentParser(prog="python -m edge enroll",
+                                     description="enroll the till with the hub's pairing code")
+    parser.add_argument("--code", required=True, help="the code from python -m hub pair")
+    parser.add_argument("--config", help="the till's TOML configuration file")
+    parser.add_argument("--data-dir", help="where the till keeps its journal and login")
+    args = parser.parse_args(argv)
+    overrides = {"till": {"data_dir": args.data_dir}} if args.data_dir else None
+    try:
+        config = load_config(args.config, overrides)
+        store = Catalog.load(config["till"]["store_file"]).store["id"]
+        username = enroll(config, store, args.code)
+    except (ConfigError, CatalogError) as exc:
+        sys.exit(f"till: {exc}")
+    except TillError as exc:
+        sys.exit(f"till: enrollment failed: {exc.message}")
+    print(f"Enrolled with the hub as {username}; restart the till to use its new login.")
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["enroll"]:
+        return enroll_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m edge", description=__doc__)
     parser.add_argument("--config", help="TOML configuration file (default: a simulated till)")
     parser.add_argument("--id", help="till id, e.g. T01")

@@ -9,9 +9,9 @@ from .cash_desk import CashDesk
 from .catalog import Catalog
 from .config import load_config
 from .devices import create_devices
+from .enrollment import start_link
 from .errors import TillError
 from .models import open_database
-from .publisher import Publisher
 from .till import Till
 
 
@@ -39,15 +39,14 @@ def create_app(config=None, devices=None):
     till = app.extensions["till"] = Till(config["till"]["id"], catalog, database, devices)
     app.extensions["cash_desk"] = CashDesk(till)
     if config["hub"].get("host"):
-        till.link = Publisher(till.journal, catalog.store["id"], config["till"]["id"],
-                              config["hub"], catalog.version)
-        till.link.start()
+        till.link = start_link(till, config)
     devices.scanner.start(till.device_scan, till.device_reject)
 
-    from .views import auth, cash, kiosk, returns, sale
+    from .views import auth, cash, enroll, kiosk, returns, sale
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cash.bp)
+    app.register_blueprint(enroll.bp)
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(sale.bp)

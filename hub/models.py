@@ -5,7 +5,8 @@ ingest writes: every sale once (keyed by its UUID), the Z reports, what could no
 read (dead letters), each till's presence and alerts (``hub/fleet.py``), and the sale's
 effects: the stock ledger (``hub/stock.py``), loyalty points and customer statistics
 (``hub/loyalty.py``); the admin app's users, failed sign-ins and audit log; and the
-catalog (``hub/products.py``).
+catalog (``hub/products.py``); the registry of enrolled tills and their pairing
+codes (``hub/registry.py``).
 """
 from peewee import (
     BooleanField,
@@ -20,6 +21,8 @@ from peewee import (
 from playhouse.sqlite_ext import JSONField
 
 from shared.times import now
+
+from .registry import EnrolledTill, PairingCode
 
 
 class HubModel(Model):
@@ -205,7 +208,8 @@ class Barcode(HubModel):
 
 
 MODELS = (Sale, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement, LoyaltyEntry,
-          CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate, Product, Barcode)
+          CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate, Product, Barcode,
+          EnrolledTill, PairingCode)
 
 
 def open_database(url):

@@ -1,5 +1,6 @@
 """A real Mosquitto for the tests, started with the project's own configuration
-(hub/broker/mosquitto.conf): only the listener port and the file paths are the test's."""
+(hub/broker/mosquitto.conf): only the listener port and the file paths are the test's.
+Its logins and roles are the ones the hub writes (hub/dynsec.py)."""
 import os
 import pwd
 import re
@@ -10,11 +11,14 @@ import time
 from pathlib import Path
 
 from hub.certs import make_certificates
+from hub.dynsec import ADMIN, ENROLL, write_initial_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "hub" / "broker" / "mosquitto.conf"
 ACL = ROOT / "hub" / "broker" / "acl"
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+# The dynamic security plugin where Debian puts it on this machine's architecture.
+PLUGIN = next(iter(sorted(Path("/usr/lib").glob("*/mosquitto_dynamic_security.so"))), None)
 
 
 def free_port():
@@ -24,22 +28,25 @@ def free_port():
 
 
 class Broker:
-    """Mosquitto in a directory of its own; ``stop`` and ``start`` again keep its port
-    and its persisted queues, as a restarted broker would."""
+    """Mosquitto in a directory of its own; ``stop`` and ``start`` again keep its port,
+    its persisted queues and its logins, as a restarted broker would.
+
+    ``users`` maps logins to passwords: "hub" gets the hub's role, "<store>/<till>" that
+    till's. The hub's admin and enrollment logins are always there (``self.users``)."""
 
     def __init__(self, directory, users):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.process = None
-        passwords = self.directory / "passwords"
-        for user, password in users.items():
-            subprocess.run(["mosquitto_passwd", "-b", *(["-c"] if not passwords.exists()
-                                                        else []),
-                            str(passwords), user, password], check=True,
-                           capture_output=True)
+        self.users = {ADMIN: "admin-secret", ENROLL: "enroll-secret", **users}
+        dynsec = self.directory / "dynamic-security.json"
+        write_initial_config(dynsec, self.users)
         text = CONFIG.read_text()
-        text = re.sub(r"^password_file .*$", f"password_file {passwords}", text, flags=re.M)
+        text = re.sub(r"^plugin_opt_config_file .*$", f"plugin_opt_config_file {dynsec}",
+                      text, flags=re.M)
+        if PLUGIN:
+            text = re.sub(r"^plugin .*$", f"plugin {PLUGIN}", text, flags=re.M)
         text = re.sub(r"^acl_file .*$", f"acl_file {ACL}", text, flags=re.M)
         text = re.sub(r"^persistence_location .*$",
                       f"persistence_location {self.directory}/", text, flags=re.M)
