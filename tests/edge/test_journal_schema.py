@@ -21,3 +21,22 @@ def test_journal_from_a_newer_till_is_refused(tmp_path):
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaError, match="update the till"):
         open_database(path)
+
+
+def test_a_version_1_journal_is_migrated_and_its_sent_rows_count_as_confirmed(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    open_database(path)
+    with sqlite3.connect(path) as db:  # version 1: the outbox had no confirmed_at yet
+        db.execute("DROP INDEX outbox_confirmed_at_id")
+        db.execute("ALTER TABLE outbox DROP COLUMN confirmed_at")
+        db.execute("PRAGMA user_version = 1")
+        db.executemany("INSERT INTO outbox (kind, payload, created_at, sent_at) "
+                       "VALUES ('sale.completed', '{}', '2026-11-25 10:00:00', ?)",
+                       [("2026-11-25 10:00:01",), (None,)])
+    open_database(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("SELECT sent_at, confirmed_at FROM outbox ORDER BY id").fetchall() \
+            == [("2026-11-25 10:00:01", "2026-11-25 10:00:01"), (None, None)]
+        assert "outbox_confirmed_at_id" in {name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
