@@ -69,29 +69,41 @@ def apply_batch(database, messages):
     Returns the outcomes, and the acks to send: {(store, till): Ack}."""
     acks = {}
     last_sales = {}  # (store, till): the batch's highest sale seq, saved once per batch
+    read = [_read(topic, payload) for topic, payload in messages]
+    outcomes = [None] * len(messages)
     with database.atomic():
-        outcomes = []
-        for topic, payload in messages:
-            outcome, where, seq = _apply_one(database, topic, payload, last_sales)
-            outcomes.append(outcome)
+        for index in sorted(range(len(messages)), key=lambda index: _lock_order(read, index)):
+            (topic, payload), (where, envelope, error) = messages[index], read[index]
+            outcome, seq = _apply_one(database, topic, payload, where, envelope, error,
+                                      last_sales)
+            outcomes[index] = outcome
             if seq is not None:
                 ack = acks.setdefault((where.store, where.till), Ack())
                 ack.seqs.add(seq)
                 if outcome == "dead":
                     ack.dead.add(seq)
-        # In one order for all workers, so two never wait on each other's rows.
         for (store, till), seq in sorted(last_sales.items()):
             (TillPresence.update(last_sale_seq=seq)
              .where(_presence(store, till) & (TillPresence.last_sale_seq < seq)).execute())
     return outcomes, acks
 
 
-def _apply_one(database, topic, payload, last_sales):
-    """(outcome, the till's topic, the outbox seq to ack or None)."""
+def _lock_order(read, index):
+    """Outbox messages (sales, Z reports) first, by kind and id, the rest as they came: two
+    workers on PostgreSQL given the same sale then take its row in the same order, and
+    the one waits for the other instead of both deadlocking."""
+    envelope = read[index][1]
+    if envelope is not None and envelope.kind in OUTBOX_KINDS:
+        return (0, envelope.kind, envelope.id)
+    return (1, index)
+
+
+def _read(topic, payload):
+    """(the till's topic or None, the envelope or None, what was wrong or None)."""
     try:
         where = parse_topic(topic)
     except ValueError as exc:
-        return _dead(database, topic, payload, exc), None, None
+        return None, None, exc
     try:
         envelope = decode(payload)
         if (envelope.store, envelope.till, envelope.kind) != (where.store, where.till,
@@ -99,14 +111,22 @@ def _apply_one(database, topic, payload, last_sales):
             raise ProtocolError(f"envelope says {envelope.store}/{envelope.till} "
                                 f"{envelope.kind}, topic {topic}")
     except ProtocolError as exc:
-        return _dead(database, topic, payload, exc), where, _outbox_seq(where, payload)
+        return where, None, exc
+    return where, envelope, None
+
+
+def _apply_one(database, topic, payload, where, envelope, error, last_sales):
+    """(outcome, the outbox seq to ack or None)."""
+    if error is not None:
+        seq = _outbox_seq(where, payload) if where is not None else None
+        return _dead(database, topic, payload, error), seq
     seq = envelope.seq if where.kind in OUTBOX_KINDS else None
     try:
         with database.atomic():
-            return HANDLERS[envelope.kind](envelope, last_sales), where, seq
+            return HANDLERS[envelope.kind](envelope, last_sales), seq
     except (ProtocolError, IntegrityError, DataError, OverflowError) as exc:
         # e.g. a sale number reused under another UUID, or a number no column holds.
-        return _dead(database, topic, payload, exc), where, seq
+        return _dead(database, topic, payload, exc), seq
 
 
 def _outbox_seq(where, payload):

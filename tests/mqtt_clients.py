@@ -33,6 +33,12 @@ def hub_state(broker, user="store-1/T01"):
         reader.disconnect()
 
 
+def hub_online(broker):
+    """The hub's state says online: a worker has connected and subscribed."""
+    state = hub_state(broker)
+    return bool(state and state.online)
+
+
 class AckReader:
     """A till's view of its ack topic: every ack the hub sent it, decoded."""
 

@@ -19,7 +19,7 @@ from shared.protocol import Envelope, encode
 from tests.conftest import USERS
 from tests.edge.browser import TillServer
 from tests.hub.test_ingest import start_ingest as start_worker
-from tests.mqtt_clients import client
+from tests.mqtt_clients import client, hub_online
 from tests.protocol.test_messages import SALE
 from tests.waiting import wait_for
 
@@ -45,9 +45,7 @@ def test_kill_9_on_the_ingest_mid_batch(tmp_path, broker):
     db_path = tmp_path / "hub.sqlite3"
     # A first run registers the worker's persistent session and its subscriptions.
     ingest = start_ingest(db_path, broker)
-    wait_for(lambda: count(db_path, "SELECT COUNT(*) FROM till_presence") == 0
-             and db_path.exists())
-    time.sleep(1.0)
+    wait_for(lambda: hub_online(broker))
     till = client(broker, "store-1/T01")
     sales = 1500
     for seq in range(1, sales + 1):

@@ -9,10 +9,10 @@ from edge.app import create_app
 from edge.config import merge
 from hub.ingest import Ingest, apply
 from hub.models import DeadLetter, Sale, TillPresence, ZReport, open_database
-from shared.protocol import Envelope, HubState, encode
+from shared.protocol import Envelope, encode
 from tests.conftest import USERS
 from tests.edge.conftest import PINS, WINE, Api
-from tests.mqtt_clients import AckReader, client, hub_state
+from tests.mqtt_clients import AckReader, client, hub_online, hub_state
 from tests.protocol.test_messages import SALE
 from tests.waiting import wait_for
 
@@ -81,12 +81,19 @@ def test_a_number_no_column_holds_is_a_dead_letter(hub_db):
     assert [sale.uuid for sale in Sale.select()] == ["u-2"]
 
 
+def test_the_hub_store_is_a_sqlite_path_or_url_or_postgresql(tmp_path):
+    open_database(f"sqlite:///{tmp_path}/hub.sqlite3")
+    assert (tmp_path / "hub.sqlite3").exists()
+    with pytest.raises(ValueError, match="postgresql://"):
+        open_database("mysql://hub@127.0.0.1/hub")
+
+
 def start_ingest(hub_db, broker, worker="1"):
     """An ingest worker in this process, its subscriptions in place once the hub's state
     says online (the worker publishes it after subscribing)."""
     ingest = Ingest(hub_db, {"port": broker.port, "password": USERS["hub"]}, worker)
     ingest.start()
-    wait_for(lambda: (hub_state(broker) or HubState(False, "", "")).online)
+    wait_for(lambda: hub_online(broker))
     return ingest
 
 
