@@ -305,8 +305,8 @@ class Ingest:
                 self._apply(batch, current)
 
     def _apply(self, batch, connection):
-        """Apply and acknowledge; if the database fails, try again (unacknowledged, the
-        messages stay the broker's until then)."""
+        """Apply and acknowledge; if the database fails, try again on a new connection
+        (unacknowledged, the messages stay the broker's until then)."""
         while not self.stopping.is_set():
             try:
                 outcomes, acks = apply_batch(
@@ -314,6 +314,9 @@ class Ingest:
                 break
             except Exception:
                 log.exception("could not apply %d messages; trying again", len(batch))
+                # On a new connection: the server may have gone (a PostgreSQL restart).
+                if not self.database.is_closed():
+                    self.database.close()
                 time.sleep(1)
         else:
             return

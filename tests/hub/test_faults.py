@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 from peewee import fn
 
 from hub.ingest import Ingest
@@ -20,6 +21,7 @@ from tests.conftest import USERS
 from tests.edge.browser import TillServer
 from tests.hub.test_ingest import start_ingest as start_worker
 from tests.mqtt_clients import client, hub_online
+from tests.postgres import scratch_database
 from tests.protocol.test_messages import SALE
 from tests.waiting import wait_for
 
@@ -209,4 +211,30 @@ def test_sales_delivered_several_times_each_in_shuffled_order(hub_db, broker):
     finally:
         till.loop_stop()
         for worker in workers:
+            worker.stop()
+
+
+def test_the_database_connection_lost_mid_stream(broker):
+    """PostgreSQL drops the worker's connection (as a server restart would): the worker
+    applies the batch again on a new one, and every sale lands once."""
+    with scratch_database() as url, psycopg.connect(url, autocommit=True) as admin:
+        hub_db = open_database(url)
+        worker = start_worker(hub_db, broker)
+        till = client(broker, "store-1/T01")
+        try:
+            for seq in range(1, 401):
+                if seq == 200:
+                    wait_for(lambda: Sale.select().count() >= 150)
+                    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> "
+                                  "pg_backend_pid()")
+                    hub_db.close()  # this test's own connection went too
+                till.publish("tilly/v1/store-1/T01/sale", encode(Envelope(
+                    kind="sale.completed", store="store-1", till="T01", seq=seq,
+                    id=f"pg-{seq}", at="2026-11-25T10:00:00+00:00",
+                    body={**SALE, "uuid": f"pg-{seq}", "seq": seq})), qos=1)
+            wait_for(lambda: Sale.select().count() == 400, timeout=30)
+            assert DeadLetter.select().count() == 0
+        finally:
+            till.loop_stop()
             worker.stop()
