@@ -35,7 +35,7 @@ from shared.protocol import (
     hub_topic,
     parse_topic,
 )
-from shared.protocol.messages import MAX_SEQ, load
+from shared.protocol.messages import check_seq, load
 from shared.times import iso, now
 
 from .models import DeadLetter, Sale, TillPresence, ZReport
@@ -135,10 +135,9 @@ def _outbox_seq(where, payload):
     if where.kind not in OUTBOX_KINDS:
         return None
     try:
-        seq = load(payload).get("seq")
+        return check_seq(load(payload).get("seq"), "seq")
     except ProtocolError:
         return None
-    return seq if type(seq) is int and 1 <= seq <= MAX_SEQ else None
 
 
 def _dead(database, topic, payload, error):

@@ -67,7 +67,7 @@ ACK = {"seqs": (LIST,), "dead": (LIST,)}
 OUTBOX_KINDS = ("sale.completed", "session.closed")
 
 
-def _seq(value, where):
+def check_seq(value, where):
     if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SEQ):
         raise ProtocolError(f"{where}: an integer from 1 to 2^63-1, not {value!r}")
     return value
@@ -90,7 +90,7 @@ def _ack(body):
         raise ProtocolError("body.seqs: an ack names at least one seq")
     for name in ("seqs", "dead"):
         for number, seq in enumerate(body[name]):
-            _seq(seq, f"body.{name}[{number}]")
+            check_seq(seq, f"body.{name}[{number}]")
     if not set(body["dead"]) <= set(body["seqs"]):
         raise ProtocolError("body.dead: only seqs that body.seqs names")
 
@@ -114,7 +114,7 @@ def validate(envelope):
         _check(getattr(envelope, name), (STR,), name)
     if envelope.kind not in SCHEMAS:
         raise ProtocolError(f"kind: unknown message kind {envelope.kind!r}")
-    _seq(envelope.seq, "seq")
+    check_seq(envelope.seq, "seq")
     SCHEMAS[envelope.kind](envelope.body)
     return envelope
 
