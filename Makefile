@@ -11,10 +11,14 @@ COMPILED := $(CYTHON_SOURCES:.py=$(EXT))
 setup: $(VENV)/.installed build
 
 # Debian / Raspberry Pi OS packages the build needs, Chromium (the kiosk's browser, and the
-# real browser of the UI tests) and Mosquitto (the broker; the tests start their own);
-# installed with apt only when missing.
+# real browser of the UI tests), Mosquitto (the broker; the tests start their own) and
+# PostgreSQL (the hub's second database; the tests make their own databases on it);
+# installed with apt only when missing. Then PostgreSQL's clusters are started if down, and
+# the user running the tests gets a role that may create databases (peer login on the
+# local socket: tests/postgres.py).
 system-packages:
 	@missing=""; \
+	command -v pg_lsclusters >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v cc >/dev/null 2>&1 || missing="$$missing build-essential"; \
 	$(PYTHON) -c "import venv, ensurepip" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	$(PYTHON) -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
@@ -26,6 +30,15 @@ system-packages:
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	fi
+	@sudo=""; as_postgres="sudo -u postgres"; \
+	[ "$$(id -u)" -eq 0 ] && as_postgres="runuser -u postgres --" || sudo="sudo"; \
+	pg_lsclusters --no-header | while read version cluster port status rest; do \
+	  case "$$status" in online*) ;; \
+	    *) $$sudo pg_ctlcluster --skip-systemctl-redirect $$version $$cluster start;; esac; \
+	done; \
+	user=$$(id -un); \
+	$$as_postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$$user'" | grep -q 1 \
+	  || $$as_postgres createuser --createdb "$$user"
 
 $(VENV)/.installed: pyproject.toml setup.py | system-packages
 	$(PYTHON) -m venv $(VENV)

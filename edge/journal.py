@@ -51,9 +51,13 @@ class Journal:
 
     # -- the outbox (the publisher's side) ------------------------------------------------
 
-    def unsent(self, limit, skip=()):
-        """The oldest outbox messages not yet acknowledged by the broker."""
-        query = Outbox.select().where(Outbox.sent_at.is_null())
+    def unsent(self, limit, skip=(), sent_before=None):
+        """The oldest outbox messages the hub has not confirmed, and the broker has not
+        acknowledged, or acknowledged before ``sent_before`` (so they go again)."""
+        due = Outbox.sent_at.is_null()
+        if sent_before is not None:
+            due |= Outbox.sent_at < sent_before
+        query = Outbox.select().where(Outbox.confirmed_at.is_null() & due)
         if skip:
             query = query.where(Outbox.id.not_in(list(skip)))
         return list(query.order_by(Outbox.id).limit(limit))
@@ -62,8 +66,15 @@ class Journal:
         with self.db.atomic():
             Outbox.update(sent_at=now()).where(Outbox.id == row_id).execute()
 
+    def confirm(self, row_ids):
+        """The hub's ack: these rows are applied there, and never sent again."""
+        with self.db.atomic():
+            Outbox.update(confirmed_at=now()).where(
+                Outbox.id.in_(list(row_ids)) & Outbox.confirmed_at.is_null()).execute()
+
     def outbox_backlog(self):
-        return Outbox.select().where(Outbox.sent_at.is_null()).count()
+        """Messages the hub has not confirmed yet."""
+        return Outbox.select().where(Outbox.confirmed_at.is_null()).count()
 
     def peek_number(self, name):
         """The last value a sequence handed out (0 if none yet)."""

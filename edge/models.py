@@ -15,6 +15,7 @@ from peewee import (
     Model,
     SqliteDatabase,
 )
+from playhouse.migrate import SqliteMigrator, migrate
 from playhouse.sqlite_ext import JSONField
 
 from shared.times import now
@@ -140,12 +141,19 @@ class CardAttempt(JournalModel):
 
 class Outbox(JournalModel):
     """Messages for the hub, written in the same transaction as what they report; ``kind``
-    names the message (``sale.completed``), the MQTT link maps it to a topic."""
+    names the message (``sale.completed``), the MQTT link maps it to a topic. Two marks:
+    ``sent_at`` when the broker acknowledged it (PUBACK), ``confirmed_at`` when the hub's
+    ack said it was applied; until then it is sent again (edge/publisher.py)."""
 
     kind = CharField()
     payload = JSONField()
     created_at = DateTimeField(default=now)
     sent_at = DateTimeField(null=True, index=True)
+    confirmed_at = DateTimeField(null=True)
+
+    class Meta:
+        # What the publisher looks for: the unconfirmed rows, oldest first.
+        indexes = ((("confirmed_at", "id"), False),)
 
 
 class Audit(JournalModel):
@@ -163,8 +171,21 @@ MODELS = (Counter, CashSession, CashMovement, Sale, SaleLine, Payment, CardAttem
 
 # The journal's schema version, kept in SQLite's user_version. A change to the models above
 # comes with a step in MIGRATIONS (playhouse.migrate) that brings version n-1 to n.
-SCHEMA_VERSION = 2
-MIGRATIONS = {2: lambda database: database.create_tables([CardAttempt])}
+SCHEMA_VERSION = 3
+
+
+def _hub_confirmation(database):
+    """3: the outbox's ``confirmed_at``. Rows sent before were the broker's to deliver
+    under versions 1 and 2, so they count as confirmed (sending a year of them again would
+    only make duplicates)."""
+    migrator = SqliteMigrator(database)
+    migrate(migrator.add_column("outbox", "confirmed_at", DateTimeField(null=True)),
+            migrator.add_index("outbox", ("confirmed_at", "id")))
+    Outbox.update(confirmed_at=Outbox.sent_at).execute()
+
+
+MIGRATIONS = {2: lambda database: database.create_tables([CardAttempt]),
+              3: _hub_confirmation}
 
 
 class SchemaError(RuntimeError):
@@ -173,7 +194,9 @@ class SchemaError(RuntimeError):
 
 def open_database(path):
     """Open (creating if needed) the journal at ``path``, migrate it, bind the models."""
-    database = SqliteDatabase(str(path), pragmas=PRAGMAS)
+    # BEGIN IMMEDIATE: the link's thread writes too (PUBACKs, the hub's acks), and a
+    # deferred transaction that read before writing would fail as "database is locked".
+    database = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE")
     database.bind(MODELS)
     database.connect(reuse_if_open=True)
     with database.atomic():
@@ -181,9 +204,10 @@ def open_database(path):
         if version > SCHEMA_VERSION:
             raise SchemaError(f"journal {path} has schema {version}; this till knows "
                               f"{SCHEMA_VERSION}: update the till")
-        if version == 0:
+        if version == 0:  # a new journal: made as this version's models say
             database.create_tables(MODELS)
-        for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+            version = SCHEMA_VERSION
+        for step in range(version + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[step](database)
         database.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
     database.close()

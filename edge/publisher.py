@@ -1,15 +1,19 @@
 """The till's link to the hub: drains the journal's outbox to the MQTT broker.
 
-paho-mqtt 2.x, MQTT v5, QoS 1. A message is marked sent only when the broker's PUBACK
-arrives; until then it stays in the outbox, so a crash, a dead broker or a week offline
-only delays it, and after a restart everything unacknowledged is sent again (the hub
-applies each sale once, by its UUID). At most ``max_inflight`` messages are unacknowledged
-at a time, and reconnects back off exponentially up to ``max_backoff_s``.
+paho-mqtt 2.x, MQTT v5, QoS 1. A message is marked sent when the broker's PUBACK arrives,
+and confirmed when the hub's ack (on ``tilly/v1/hub/<store>/<till>/ack``) names it. A
+PUBACK only says the broker has it, and a broker may still lose it (a restart drops what
+it held for a shared subscription), so every row not confirmed is sent again on each new
+connection, when the hub says it is online (``tilly/v1/hub/state``), and when it has gone
+unconfirmed for ``confirm_timeout_s``. A crash, a dead broker or a week offline only delay
+a sale; the hub applies each sale once, by its UUID. At most ``max_inflight`` messages are
+unacknowledged at a time, and reconnects back off exponentially up to ``max_backoff_s``.
 
 Each connection gets a new birth/death sequence (``bd_seq``): the birth message says it,
 and the MQTT Will the broker publishes if the till vanishes carries the same number, so
 the hub can tell a late Will from the current connection's.
 """
+import datetime
 import logging
 import threading
 from importlib.metadata import PackageNotFoundError, version
@@ -17,7 +21,16 @@ from importlib.metadata import PackageNotFoundError, version
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from shared.protocol import Envelope, encode, till_topic
+from shared.protocol import (
+    HUB_STATE,
+    Envelope,
+    ProtocolError,
+    decode,
+    decode_state,
+    encode,
+    hub_topic,
+    till_topic,
+)
 from shared.times import iso, now
 
 log = logging.getLogger(__name__)
@@ -38,6 +51,11 @@ class Publisher:
         self.settings = settings
         self.catalog_version = catalog_version
         self.max_inflight = int(settings.get("max_inflight", 20))
+        self.confirm_timeout = datetime.timedelta(
+            seconds=float(settings.get("confirm_timeout_s", 30)))
+        # Rows the broker acknowledged before this moment go again: set on each connection
+        # and when the hub comes online, as either may have lost what was sent before.
+        self.resend_before = now()
         self.inflight = {}  # paho message id: outbox row id, until marked sent
         self.early_acks = {}  # paho message id: acknowledged, for PUBACKs that beat us
         self.lock = threading.Lock()
@@ -62,6 +80,9 @@ class Publisher:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_subscribe = self._on_subscribe
+        client.message_callback_add(hub_topic(self.store, self.till_id, "ack"), self._on_ack)
+        client.message_callback_add(HUB_STATE, self._on_hub_state)
         self.client = client
         self._set_will()
         client.connect_async(self.settings.get("host", "127.0.0.1"),
@@ -99,6 +120,10 @@ class Publisher:
             # Whatever was in flight on the last connection is sent again from the outbox.
             self.inflight.clear()
             self.early_acks.clear()
+            self.resend_before = now()
+        # Subscribed before anything is sent: the broker handles the packets in order, so
+        # no ack can come before the subscription.
+        client.subscribe([(hub_topic(self.store, self.till_id, "ack"), 1), (HUB_STATE, 1)])
         birth = {"bd_seq": self.bd_seq, "software": software_version(),
                  "catalog": self.catalog_version, "backlog": self.journal.outbox_backlog()}
         client.publish(till_topic(self.store, self.till_id, "birth"),
@@ -110,6 +135,36 @@ class Publisher:
         self.connected.clear()
         if not self.stopping.is_set():
             self._set_will()  # the next connection is a new one: a new bd_seq
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        if any(code.is_failure for code in reason_codes):
+            log.warning("broker refused the till's subscriptions: %s", reason_codes)
+
+    def _on_ack(self, client, userdata, message):
+        """The hub applied these rows (or kept them as dead letters): never send again."""
+        try:
+            envelope = decode(message.payload)
+            if (envelope.kind, envelope.store, envelope.till) != ("ack", self.store,
+                                                                  self.till_id):
+                raise ProtocolError(f"{envelope.kind} for {envelope.store}/{envelope.till} "
+                                    f"on this till's ack topic")
+        except ProtocolError as exc:
+            log.warning("ignoring a bad ack (its rows will be sent again): %s", exc)
+            return
+        if envelope.body["dead"]:
+            log.warning("the hub kept outbox rows %s as dead letters", envelope.body["dead"])
+        self.journal.confirm(envelope.body["seqs"])
+
+    def _on_hub_state(self, client, userdata, message):
+        try:
+            state = decode_state(message.payload)
+        except ProtocolError as exc:
+            log.warning("ignoring a bad hub state: %s", exc)
+            return
+        log.info("hub %s (worker %s)", "online" if state.online else "offline", state.worker)
+        if state.online:  # what it may have missed while away goes again, now
+            self.resend_before = now()
+            self.wake.set()
 
     def _on_publish(self, client, userdata, mid, reason_code, properties):
         with self.lock:
@@ -143,7 +198,8 @@ class Publisher:
             busy = set(self.inflight.values())
         if room <= 0:
             return
-        for row in self.journal.unsent(limit=room, skip=busy):
+        resend_before = max(self.resend_before, now() - self.confirm_timeout)
+        for row in self.journal.unsent(limit=room, skip=busy, sent_before=resend_before):
             ident = row.payload.get("uuid") or f"{self.till_id}-{row.kind}-{row.id}"
             data = self._encode(row.kind, row.id, ident, row.payload)
             info = self.client.publish(till_topic(self.store, self.till_id, row.kind), data,

@@ -5,9 +5,11 @@ fleet and move the products CSV (hub/admin_commands.py);
 ``broker-init``, ``pair``, ``enroll-service`` and ``revoke`` manage the tills' broker logins
 (hub/till_commands.py).
 
-The broker password comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so
-it need not show in the process list. Each worker has its own ``--worker`` name (its MQTT
-session); until the end-to-end acknowledgement lands, run one (docs/protocol.md).
+``--db`` is a SQLite path (or ``sqlite:///path``) or ``postgresql://user@host/name``; a
+PostgreSQL password belongs in PGPASSWORD or ~/.pgpass, not the URL. The broker password
+comes from ``--password`` or the environment (TILLY_HUB_PASSWORD), so it need not show in
+the process list. Each worker has its own ``--worker`` name (its MQTT session); several
+share the tills' messages (docs/protocol.md).
 """
 import argparse
 import logging
@@ -30,7 +32,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m hub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="apply the tills' messages to the hub's store")
-    ingest.add_argument("--db", required=True, help="the hub's SQLite file")
+    ingest.add_argument("--db", required=True,
+                        help="the hub's store: a SQLite path or postgresql://user@host/name")
     ingest.add_argument("--host", default="127.0.0.1")
     ingest.add_argument("--port", type=int, default=1883)
     ingest.add_argument("--username", default="hub")

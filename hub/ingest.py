@@ -1,86 +1,165 @@
-"""The hub's MQTT ingest: every sale a till completed, applied once.
+"""The hub's MQTT ingest: every sale a till completed, applied once, and confirmed.
 
-It reads through persistent MQTT v5 subscriptions (see SUBSCRIPTIONS). Each message is
-applied in one transaction, before paho acknowledges it: a worker killed mid-message
-leaves the broker to deliver it again, and the inbox (the sale's UUID as primary key)
-makes the second delivery a no-op. A message that fails validation is kept as a dead
-letter with the reason, and ingestion goes on. A sale's effects (stock movements, loyalty
-points, customer statistics) are written in its transaction, so they happen once too.
+Workers read through persistent MQTT v5 shared subscriptions (see SUBSCRIPTIONS), so
+several run side by side. A batch of messages is applied in one transaction; after the
+commit the worker publishes to each till an ack naming the outbox seqs it handled, and
+only then acknowledges the messages to the broker. A worker killed mid-batch leaves the
+broker to deliver them again, and a message the broker lost is sent again by its till,
+which keeps every row the hub has not confirmed; the inbox (the sale's UUID as primary
+key) makes a second delivery a no-op. A message that fails validation is kept as a dead
+letter with the reason (and acked: it is handled), and ingestion goes on. A sale's
+effects (stock movements, loyalty points, customer statistics) are written in its
+transaction, so they happen once too.
 """
 import logging
 import queue
 import threading
 import time
+import uuid
+from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from peewee import IntegrityError
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
+from peewee import DataError, IntegrityError
 
-from shared.protocol import ProtocolError, decode, parse_topic
-from shared.times import now
+from shared.protocol import (
+    HUB_STATE,
+    OUTBOX_KINDS,
+    Envelope,
+    HubState,
+    ProtocolError,
+    decode,
+    decode_state,
+    encode,
+    encode_state,
+    hub_topic,
+    parse_topic,
+)
+from shared.protocol.messages import check_seq, load
+from shared.times import iso, now
 
 from . import fleet, loyalty, stock
 from .models import DeadLetter, Sale, TillPresence, ZReport
 
 log = logging.getLogger(__name__)
 
-# Plain subscriptions on a persistent session, not yet $share/hub/...: mosquitto 2.0.11
-# does not restore a persistent session's shared subscriptions after a broker restart, and
-# sales published before the worker re-subscribes would be lost (tests/hub/test_faults.py
-# ::test_the_broker_stopped_mid_stream_then_restarted). Shared subscriptions come back with
-# the hub's end-to-end acknowledgement to the till (docs/protocol.md).
-SUBSCRIPTIONS = ("tilly/v1/+/+/sale", "tilly/v1/+/+/session", "tilly/v1/+/+/birth",
-                 "tilly/v1/+/+/death")
+# Shared: the broker gives each message to one worker of the group "hub". A broker restart
+# forgets a persistent session's shared subscriptions (mosquitto 2.0.11) until the worker
+# subscribes again, and what it got meanwhile is lost; the tills send it again, as the hub
+# never confirmed it (docs/protocol.md).
+SUBSCRIPTIONS = tuple(f"$share/hub/tilly/v1/+/+/{level}"
+                      for level in ("sale", "session", "birth", "death"))
+
+
+@dataclass
+class Ack:
+    """What a batch tells one till: the outbox seqs handled, and which became dead letters."""
+
+    seqs: set = field(default_factory=set)
+    dead: set = field(default_factory=set)
 
 
 def apply(database, topic, payload):
     """Apply one message; returns what it did ("applied", "duplicate", "stale", "dead")."""
-    return apply_batch(database, [(topic, payload)])[0]
+    return apply_batch(database, [(topic, payload)])[0][0]
 
 
 def apply_batch(database, messages):
     """Apply (topic, payload) messages in one transaction: one commit, one fsync, for a
-    batch. Each message runs in a savepoint, so a refused one leaves the others be."""
-    presences = {}  # (store, till): TillPresence, saved once per batch
+    batch. Each message runs in a savepoint, so a refused one leaves the others be.
+    Returns the outcomes, and the acks to send: {(store, till): Ack}."""
+    acks = {}
+    last_sales = {}  # (store, till): the batch's latest sale (seq, completed), saved once
+    read = [_read(topic, payload) for topic, payload in messages]
+    outcomes = [None] * len(messages)
     with database.atomic():
-        outcomes = [_apply_one(database, topic, payload, presences)
-                    for topic, payload in messages]
-        for presence in presences.values():
-            presence.save()
-    return outcomes
+        for index in sorted(range(len(messages)), key=lambda index: _lock_order(read, index)):
+            (topic, payload), (where, envelope, error) = messages[index], read[index]
+            outcome, seq = _apply_one(database, topic, payload, where, envelope, error,
+                                      last_sales)
+            outcomes[index] = outcome
+            if seq is not None:
+                ack = acks.setdefault((where.store, where.till), Ack())
+                ack.seqs.add(seq)
+                if outcome == "dead":
+                    ack.dead.add(seq)
+        for (store, till), (seq, at) in sorted(last_sales.items()):
+            (TillPresence.update(last_sale_seq=seq)
+             .where(_presence(store, till) & (TillPresence.last_sale_seq < seq)).execute())
+            (TillPresence.update(last_sale_at=at)
+             .where(_presence(store, till) & (TillPresence.last_sale_at.is_null()
+                                              | (TillPresence.last_sale_at < at))).execute())
+    return outcomes, acks
 
 
-def _presence(presences, store, till):
-    key = (store, till)
-    if key not in presences:
-        presences[key] = TillPresence.get_or_create(store=store, till=till)[0]
-    return presences[key]
+def _lock_order(read, index):
+    """Outbox messages (sales, Z reports) first, by kind and id, the rest as they came: two
+    workers on PostgreSQL given the same sale then take its row in the same order, and
+    the one waits for the other instead of both deadlocking."""
+    envelope = read[index][1]
+    if envelope is not None and envelope.kind in OUTBOX_KINDS:
+        return (0, envelope.kind, envelope.id)
+    return (1, index)
 
 
-def _apply_one(database, topic, payload, presences):
+def _read(topic, payload):
+    """(the till's topic or None, the envelope or None, what was wrong or None)."""
     try:
         where = parse_topic(topic)
+    except ValueError as exc:
+        return None, None, exc
+    try:
         envelope = decode(payload)
         if (envelope.store, envelope.till, envelope.kind) != (where.store, where.till,
                                                              where.kind):
             raise ProtocolError(f"envelope says {envelope.store}/{envelope.till} "
                                 f"{envelope.kind}, topic {topic}")
-    except (ProtocolError, ValueError) as exc:
-        return _dead(database, topic, payload, exc)
+    except ProtocolError as exc:
+        return where, None, exc
+    return where, envelope, None
+
+
+def _apply_one(database, topic, payload, where, envelope, error, last_sales):
+    """(outcome, the outbox seq to ack or None)."""
+    if error is not None:
+        seq = _outbox_seq(where, payload) if where is not None else None
+        return _dead(database, topic, payload, error), seq
+    seq = envelope.seq if where.kind in OUTBOX_KINDS else None
     try:
         with database.atomic():
-            presence = _presence(presences, envelope.store, envelope.till)
-            return HANDLERS[envelope.kind](envelope, presence)
-    except (ProtocolError, IntegrityError) as exc:
-        # e.g. a sale number reused under another UUID: not this message's to decide.
-        return _dead(database, topic, payload, exc)
+            return HANDLERS[envelope.kind](envelope, last_sales), seq
+    except (ProtocolError, IntegrityError, DataError, OverflowError) as exc:
+        # e.g. a sale number reused under another UUID, or a number no column holds.
+        return _dead(database, topic, payload, exc), seq
+
+
+def _outbox_seq(where, payload):
+    """The outbox seq of a message that could not be read, if it names one: acked as a
+    dead letter, or its till would send it for ever."""
+    if where.kind not in OUTBOX_KINDS:
+        return None
+    try:
+        return check_seq(load(payload).get("seq"), "seq")
+    except ProtocolError:
+        return None
 
 
 def _dead(database, topic, payload, error):
+    # PostgreSQL's text holds no NUL character; the replacement keeps the rest readable.
+    text = bytes(payload).decode("utf-8", "replace").replace("\x00", "\ufffd")
     with database.atomic():
-        DeadLetter.create(topic=str(topic), error=str(error),
-                          payload=bytes(payload).decode("utf-8", "replace"))
+        DeadLetter.create(topic=str(topic), error=str(error), payload=text)
     return "dead"
+
+
+def _presence(store, till):
+    """The till's presence row, created if need be; as a condition for an update. Each
+    update is one statement that says what it expects, so workers side by side never
+    overwrite each other's."""
+    TillPresence.insert(store=store, till=till).on_conflict_ignore().execute()
+    return (TillPresence.store == store) & (TillPresence.till == till)
 
 
 def _once(model, key, fields):
@@ -93,7 +172,7 @@ def _once(model, key, fields):
     raise IntegrityError(f"{model.__name__}: clashes with another row: {fields.get('seq', '')}")
 
 
-def _sale(envelope, presence):
+def _sale(envelope, last_sales):
     body = envelope.body
     if body["uuid"] != envelope.id:
         raise ProtocolError(f"envelope id {envelope.id} is not the sale's {body['uuid']}")
@@ -104,12 +183,13 @@ def _sale(envelope, presence):
     if outcome == "applied":  # in the sale's transaction: once, with the sale
         stock.record_sale(envelope.store, body)
         loyalty.record_sale(envelope.store, body)
-    presence.last_sale_seq = max(presence.last_sale_seq, envelope.seq)
-    presence.last_sale_at = max(presence.last_sale_at or "", body["completed_at"])
+    key = (envelope.store, envelope.till)
+    seq, at = last_sales.get(key, (0, ""))
+    last_sales[key] = (max(seq, envelope.seq), max(at, body["completed_at"]))
     return outcome
 
 
-def _session(envelope, presence):
+def _session(envelope, last_sales):
     body = envelope.body
     return _once(ZReport, (ZReport.store == envelope.store) & (ZReport.till == envelope.till)
                  & (ZReport.z_number == body["z_number"]),
@@ -117,23 +197,27 @@ def _session(envelope, presence):
                       body=body))
 
 
-def _birth(envelope, presence):
+def _birth(envelope, last_sales):
     body = envelope.body
-    if body["bd_seq"] < presence.bd_seq:
+    updated = TillPresence.update(
+        online=True, bd_seq=body["bd_seq"], last_seen=now(), software=body["software"],
+        catalog=body["catalog"], backlog=body["backlog"],
+    ).where(_presence(envelope.store, envelope.till)
+            & (TillPresence.bd_seq <= body["bd_seq"])).execute()
+    if not updated:
         return "stale"
-    presence.online, presence.bd_seq, presence.last_seen = True, body["bd_seq"], now()
-    presence.software, presence.catalog = body["software"], body["catalog"]
-    presence.backlog = body["backlog"]
-    fleet.update_alerts(presence)
+    fleet.update_alerts(TillPresence.get(_presence(envelope.store, envelope.till)))
     return "applied"
 
 
-def _death(envelope, presence):
+def _death(envelope, last_sales):
     # A late Will of an earlier connection must not mark a connected till offline.
-    if envelope.body["bd_seq"] != presence.bd_seq:
+    updated = TillPresence.update(online=False, last_seen=now()).where(
+        _presence(envelope.store, envelope.till)
+        & (TillPresence.bd_seq == envelope.body["bd_seq"])).execute()
+    if not updated:
         return "stale"
-    presence.online, presence.last_seen = False, now()
-    fleet.update_alerts(presence)
+    fleet.update_alerts(TillPresence.get(_presence(envelope.store, envelope.till)))
     return "applied"
 
 
@@ -141,11 +225,20 @@ HANDLERS = {"sale.completed": _sale, "session.closed": _session, "birth": _birth
             "death": _death}
 
 
+def ack_message(store, till, ack):
+    """The ack for one till, as the protocol encodes it."""
+    return encode(Envelope(kind="ack", store=store, till=till, seq=max(ack.seqs),
+                           id=str(uuid.uuid4()), at=iso(now()),
+                           body={"seqs": sorted(ack.seqs), "dead": sorted(ack.dead)}))
+
+
 class Ingest:
     """One ingest worker: a persistent MQTT v5 session on the tills' topics.
 
     paho's thread queues the messages; this worker's thread applies them in batches of up
-    to ``BATCH`` (one commit each) and only then acknowledges them.
+    to ``BATCH`` (one commit each), acks them to their tills, and only then acknowledges
+    them to the broker. The worker keeps the hub's retained state (``tilly/v1/hub/state``)
+    online while it is connected; its Will says offline.
     """
 
     BATCH = 500
@@ -158,7 +251,10 @@ class Ingest:
                                   protocol=mqtt.MQTTv5, manual_ack=True)
         self.client.username_pw_set(settings.get("username", "hub"), settings.get("password"))
         self.client.reconnect_delay_set(1, 30)
+        self.worker = worker
+        self.client.will_set(HUB_STATE, self._state(False), qos=1, retain=True)
         self.client.on_connect = self._on_connect
+        self.client.message_callback_add(HUB_STATE, self._on_hub_state)
         self.client.on_message = lambda client, userdata, message: self.queue.put(
             (self.connection, message))
         self.queue = queue.Queue()
@@ -180,7 +276,8 @@ class Ingest:
     def stop(self):
         self.stopping.set()
         self.thread.join(timeout=10)
-        self.client.disconnect()
+        # "Disconnect with Will Message" (MQTT v5): the broker says offline for this worker.
+        self.client.disconnect(reasoncode=ReasonCode(PacketTypes.DISCONNECT, identifier=4))
         self.client.loop_stop()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
@@ -188,7 +285,23 @@ class Ingest:
             log.warning("broker refused the ingest: %s", reason_code)
             return
         self.connection += 1
-        client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS])
+        # Every time: a broker restart forgets shared subscriptions. The state at QoS 0,
+        # needing no acknowledgement: this worker says it again on every connection.
+        client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS] + [(HUB_STATE, 0)])
+        client.publish(HUB_STATE, self._state(True), qos=1, retain=True)
+
+    def _state(self, online):
+        return encode_state(HubState(online=online, worker=self.worker, at=iso(now())))
+
+    def _on_hub_state(self, client, userdata, message):
+        """Another worker's Will said the hub is offline; while this one runs, it is not."""
+        try:
+            state = decode_state(message.payload)
+        except ProtocolError as exc:
+            log.warning("bad hub state on %s: %s", message.topic, exc)
+            return
+        if not state.online:
+            client.publish(HUB_STATE, self._state(True), qos=1, retain=True)
 
     def _work(self):
         while not self.stopping.is_set():
@@ -207,18 +320,24 @@ class Ingest:
                 self._apply(batch, current)
 
     def _apply(self, batch, connection):
-        """Apply and acknowledge; if the database fails, try again (unacknowledged, the
-        messages stay the broker's until then)."""
+        """Apply and acknowledge; if the database fails, try again on a new connection
+        (unacknowledged, the messages stay the broker's until then)."""
         while not self.stopping.is_set():
             try:
-                outcomes = apply_batch(self.database,
-                                       [(message.topic, message.payload) for message in batch])
+                outcomes, acks = apply_batch(
+                    self.database, [(message.topic, message.payload) for message in batch])
                 break
             except Exception:
                 log.exception("could not apply %d messages; trying again", len(batch))
+                # On a new connection: the server may have gone (a PostgreSQL restart).
+                if not self.database.is_closed():
+                    self.database.close()
                 time.sleep(1)
         else:
             return
+        for (store, till), ack in acks.items():
+            self.client.publish(hub_topic(store, till, "ack"), ack_message(store, till, ack),
+                                qos=1)
         for message, outcome in zip(batch, outcomes, strict=True):
             if outcome == "dead":
                 log.warning("dead letter on %s", message.topic)

@@ -7,18 +7,23 @@ effects: the stock ledger (``hub/stock.py``), loyalty points and customer statis
 (``hub/loyalty.py``); the admin app's users, failed sign-ins and audit log; and the
 catalog (``hub/products.py``); the registry of enrolled tills and their pairing
 codes (``hub/registry.py``).
+
+peewee's own JSONField is TEXT on SQLite and JSONB on PostgreSQL; the protocol's integers
+are 64-bit, so their columns are BIGINT.
 """
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    JSONField,
     Model,
     SqliteDatabase,
     TextField,
 )
-from playhouse.sqlite_ext import JSONField
+from playhouse.db_url import connect
 
 from shared.times import now
 
@@ -37,11 +42,11 @@ class Sale(HubModel):
     uuid = CharField(primary_key=True)
     store = CharField(index=True)
     till = CharField()
-    seq = IntegerField()
+    seq = BigIntegerField()
     kind = CharField()
     completed_at = CharField()
     customer = CharField(null=True)
-    total = IntegerField()
+    total = BigIntegerField()
     body = JSONField()
     received_at = DateTimeField(default=now)
 
@@ -52,7 +57,7 @@ class Sale(HubModel):
 class ZReport(HubModel):
     store = CharField()
     till = CharField()
-    z_number = IntegerField()
+    z_number = BigIntegerField()
     body = JSONField()
     received_at = DateTimeField(default=now)
 
@@ -73,12 +78,12 @@ class TillPresence(HubModel):
     store = CharField()
     till = CharField()
     online = BooleanField(default=False)
-    bd_seq = IntegerField(default=0)
+    bd_seq = BigIntegerField(default=0)
     software = CharField(null=True)
     catalog = CharField(null=True)
-    backlog = IntegerField(default=0)
+    backlog = BigIntegerField(default=0)
     last_seen = DateTimeField(null=True)
-    last_sale_seq = IntegerField(default=0)
+    last_sale_seq = BigIntegerField(default=0)
     last_sale_at = CharField(null=True)  # when the latest sale received was completed
 
     class Meta:
@@ -213,9 +218,21 @@ MODELS = (Sale, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement, Lo
 
 
 def open_database(url):
-    """A SQLite path for now (PostgreSQL comes with the hub's admin app)."""
-    database = SqliteDatabase(str(url), pragmas={"journal_mode": "wal", "synchronous": 2,
-                                                 "busy_timeout": 5000})
+    """The hub's store, its tables created if need be: ``postgresql://user@host/name``
+    (psycopg 3), or SQLite: ``sqlite:///path`` or a plain path."""
+    url = str(url)
+    scheme = url.partition("://")[0] if "://" in url else "sqlite"
+    if scheme in ("postgresql", "postgres"):
+        database = connect(url, unquote_user=True, unquote_password=True,
+                           prefer_psycopg3=True)
+    elif scheme == "sqlite":
+        # BEGIN IMMEDIATE: workers side by side wait for each other's commits.
+        database = SqliteDatabase(url.removeprefix("sqlite:///"), lock_type="IMMEDIATE",
+                                  pragmas={"journal_mode": "wal", "synchronous": 2,
+                                           "busy_timeout": 5000})
+    else:
+        raise ValueError(f"hub database {url!r}: a SQLite path, sqlite:///path or "
+                         "postgresql://user@host/name")
     database.bind(MODELS)
     database.connect(reuse_if_open=True)
     database.create_tables(MODELS)

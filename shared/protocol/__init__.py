@@ -3,10 +3,12 @@
 Documented in ``docs/protocol.md``. Both sides validate every message with this package,
 so a till and a hub of different releases agree on what each version means.
 """
-from .messages import MAX_MESSAGE_BYTES, Envelope, ProtocolError, decode, encode
-from .topics import Topic, parse_topic, till_topic
+from .messages import MAX_MESSAGE_BYTES, OUTBOX_KINDS, Envelope, ProtocolError, decode, encode
+from .state import HubState, decode_state, encode_state
+from .topics import HUB_STATE, Topic, hub_topic, parse_topic, till_topic
 
 PROTOCOL_VERSION = 1
 
-__all__ = ["MAX_MESSAGE_BYTES", "PROTOCOL_VERSION", "Envelope", "ProtocolError", "Topic",
-           "decode", "encode", "parse_topic", "till_topic"]
+__all__ = ["HUB_STATE", "MAX_MESSAGE_BYTES", "OUTBOX_KINDS", "PROTOCOL_VERSION", "Envelope",
+           "HubState", "ProtocolError", "Topic", "decode", "decode_state", "encode",
+           "encode_state", "hub_topic", "parse_topic", "till_topic"]

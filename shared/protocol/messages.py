@@ -63,6 +63,17 @@ SESSION = {"till": (STR,), "session": (INT,), "z_number": (INT,), "expected_cash
            "counted_total": (INT,), "over_short": (INT,), "counted": (DICT,)}
 BIRTH = {"bd_seq": (INT,), "software": (STR,), "catalog": (STR, NONE), "backlog": (INT,)}
 DEATH = {"bd_seq": (INT,)}
+# From the hub to one till: the outbox seqs it has handled (applied, duplicates, and those
+# kept as dead letters, listed again in "dead"), so the till stops sending them.
+ACK = {"seqs": (LIST,), "dead": (LIST,)}
+# What a till keeps in its outbox, and sends again, until an ack names its seq.
+OUTBOX_KINDS = ("sale.completed", "session.closed")
+
+
+def check_seq(value, where):
+    if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SEQ):
+        raise ProtocolError(f"{where}: an integer from 1 to 2^63-1, not {value!r}")
+    return value
 
 
 def _sale(body):
@@ -76,23 +87,37 @@ def _sale(body):
     _fields(body["result"], RESULT, "body.result")
 
 
+def _ack(body):
+    _fields(body, ACK, "body")
+    if not body["seqs"]:
+        raise ProtocolError("body.seqs: an ack names at least one seq")
+    for name in ("seqs", "dead"):
+        for number, seq in enumerate(body[name]):
+            check_seq(seq, f"body.{name}[{number}]")
+    if not set(body["dead"]) <= set(body["seqs"]):
+        raise ProtocolError("body.dead: only seqs that body.seqs names")
+
+
 SCHEMAS = {"sale.completed": _sale,
            "session.closed": lambda body: _fields(body, SESSION, "body"),
            "birth": lambda body: _fields(body, BIRTH, "body"),
-           "death": lambda body: _fields(body, DEATH, "body")}
+           "death": lambda body: _fields(body, DEATH, "body"),
+           "ack": _ack}
+
+
+def check_version(v):
+    if type(v) is not int or v != VERSION:
+        raise ProtocolError(f"v: this side speaks version {VERSION}, not {v!r}")
 
 
 def validate(envelope):
     """Check an envelope and its body; ProtocolError on the first fault."""
-    if type(envelope.v) is not int or envelope.v != VERSION:
-        raise ProtocolError(f"v: this side speaks version {VERSION}, not {envelope.v!r}")
+    check_version(envelope.v)
     for name in ("kind", "store", "till", "id", "at"):
         _check(getattr(envelope, name), (STR,), name)
     if envelope.kind not in SCHEMAS:
         raise ProtocolError(f"kind: unknown message kind {envelope.kind!r}")
-    if not (isinstance(envelope.seq, int) and not isinstance(envelope.seq, bool)
-            and 1 <= envelope.seq <= MAX_SEQ):
-        raise ProtocolError(f"seq: an integer from 1 to 2^63-1, not {envelope.seq!r}")
+    check_seq(envelope.seq, "seq")
     SCHEMAS[envelope.kind](envelope.body)
     return envelope
 
@@ -109,8 +134,8 @@ def encode(envelope):
     return data
 
 
-def decode(data):
-    """Bytes from the broker as a checked Envelope; ProtocolError for anything else."""
+def load(data):
+    """Bytes from the broker as a JSON object, at most MAX_MESSAGE_BYTES; else ProtocolError."""
     if not isinstance(data, bytes | bytearray):
         raise ProtocolError("payload: expected bytes")
     if len(data) > MAX_MESSAGE_BYTES:
@@ -119,7 +144,12 @@ def decode(data):
         raw = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProtocolError(f"not JSON: {exc}") from None
-    _check(raw, (DICT,), "message")
+    return _check(raw, (DICT,), "message")
+
+
+def decode(data):
+    """Bytes from the broker as a checked Envelope; ProtocolError for anything else."""
+    raw = load(data)
     missing = [name for name in ("v", "kind", "store", "till", "seq", "id", "at", "body")
                if name not in raw]
     if missing:

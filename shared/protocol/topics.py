@@ -1,4 +1,6 @@
-"""The topic tree: ``tilly/v1/<store>/<till>/<kind>`` for what a till publishes.
+"""The topic tree: ``tilly/v1/<store>/<till>/<kind>`` for what a till publishes,
+``tilly/v1/hub/<store>/<till>/<kind>`` for what the hub tells one till, and
+``tilly/v1/hub/state`` for the hub's online state.
 
 One level per identity, so the broker's ACL can give each till its own subtree
 (``pattern write tilly/v1/+/%u/#``) and the hub one shared subscription per kind.
@@ -10,6 +12,10 @@ ROOT = "tilly/v1"
 # What a till publishes: a message kind (the outbox's) and the last topic level.
 TILL_KINDS = {"sale.completed": "sale", "session.closed": "session", "birth": "birth",
               "death": "death"}
+# What the hub publishes to one till.
+HUB_KINDS = {"ack": "ack"}
+HUB = f"{ROOT}/hub"
+HUB_STATE = f"{HUB}/state"
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
@@ -23,6 +29,9 @@ class Topic:
 def _name(value, what):
     if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise ValueError(f"{what} {value!r}: 1-32 characters A-Z a-z 0-9 _ -")
+    if what == "store" and value == "hub":
+        # tilly/v1/hub/... is the hub's: a till of a store "hub" could write acks there.
+        raise ValueError("store 'hub': a name the topic tree keeps for the hub")
     return value
 
 
@@ -31,6 +40,13 @@ def till_topic(store, till, kind):
     if kind not in TILL_KINDS:
         raise ValueError(f"no topic for message kind {kind!r}")
     return f"{ROOT}/{_name(store, 'store')}/{_name(till, 'till')}/{TILL_KINDS[kind]}"
+
+
+def hub_topic(store, till, kind):
+    """The topic the hub publishes a message of ``kind`` for one till on."""
+    if kind not in HUB_KINDS:
+        raise ValueError(f"no hub topic for message kind {kind!r}")
+    return f"{HUB}/{_name(store, 'store')}/{_name(till, 'till')}/{HUB_KINDS[kind]}"
 
 
 def parse_topic(topic):

@@ -1,5 +1,6 @@
 """The till's outbox reaches a real Mosquitto: QoS 1, marked sent on PUBACK, nothing lost
 while the broker is down, nothing acknowledged sent twice, strangers refused."""
+import contextlib
 import queue
 import time
 
@@ -10,7 +11,8 @@ from edge.app import create_app
 from edge.config import merge
 from edge.models import Outbox
 from edge.publisher import Publisher
-from shared.protocol import decode
+from hub.ingest import Ack, ack_message
+from shared.protocol import HUB_STATE, HubState, decode, encode_state, hub_topic
 from tests.conftest import USERS
 from tests.waiting import wait_for
 
@@ -31,7 +33,7 @@ class Hub:
         self.client.on_subscribe = lambda *args: subscribed.put(True)
         self.client.connect("127.0.0.1", broker.port)
         self.client.loop_start()
-        self.client.subscribe("tilly/v1/#", qos=1)
+        self.client.subscribe("tilly/v1/+/+/+", qos=1)  # what tills publish
         subscribed.get(timeout=5)
 
     def wait(self, kind, count, timeout=15):
@@ -88,18 +90,80 @@ def test_sales_are_published_and_marked_sent_on_puback(app, cashier, broker):
         assert (birth.body["backlog"], birth.body["bd_seq"]) == (2, link.bd_seq)
     finally:
         link.stop()
-    # A new publisher (a restarted till) sends nothing already acknowledged, and its
-    # connection has a new birth/death sequence.
+    # A restarted till sends again what the hub has not confirmed (no hub ran here), on a
+    # connection with a new birth/death sequence.
     again = publisher(app, broker)
     again.start()
     try:
         births = hub.wait("birth", 2)
-        assert births[1][1].body["backlog"] == 0
+        assert births[1][1].body["backlog"] == 2
         assert births[1][1].body["bd_seq"] > births[0][1].body["bd_seq"]
-        assert len(hub.wait("sale.completed", 3, timeout=2)) == 2
+        assert len(hub.wait("sale.completed", 4)) == 4
     finally:
         again.stop()
         hub.close()
+
+
+def hub_ack(hub, seqs, dead=(), store="store-1", till="T01", topic=None):
+    """What the hub's ingest publishes after its commit (hub.ingest.ack_message)."""
+    payload = ack_message(store, till, Ack(set(seqs), set(dead)))
+    hub.client.publish(topic or hub_topic(store, till, "ack"), payload,
+                       qos=1).wait_for_publish(5)
+
+
+def test_rows_the_hub_confirms_are_never_sent_again(app, cashier, broker):
+    sell(cashier, [MILK])
+    sell(cashier, [WINE])
+    with linked(app, broker) as (hub, link):
+        hub.wait("sale.completed", 2)
+        hub_ack(hub, [1, 2], dead=[2])
+        wait_for(lambda: link.journal.outbox_backlog() == 0)
+    with linked(app, broker) as (hub, _):  # the till restarted
+        (_, birth), = hub.wait("birth", 1)
+        assert birth.body["backlog"] == 0
+        assert hub.wait("sale.completed", 1, timeout=2) == []
+
+
+@contextlib.contextmanager
+def linked(app, broker, **settings):
+    """The hub's view of the broker, then the till's link started; both closed after."""
+    hub = Hub(broker)
+    link = publisher(app, broker, **settings)
+    link.start()
+    try:
+        yield hub, link
+    finally:
+        link.stop()
+        hub.close()
+
+
+def test_acks_that_are_not_this_tills_confirm_nothing(app, cashier, broker):
+    sell(cashier, [MILK])
+    with linked(app, broker) as (hub, link):
+        hub.wait("sale.completed", 1)
+        hub_ack(hub, [1], till="T02", topic=hub_topic("store-1", "T01", "ack"))
+        hub.client.publish(hub_topic("store-1", "T01", "ack"), b"{}", qos=1).wait_for_publish(5)
+        hub_ack(hub, [1], till="T02")
+        time.sleep(1.0)
+        assert link.journal.outbox_backlog() == 1
+
+
+def test_unconfirmed_rows_go_again_after_the_confirm_timeout(app, cashier, broker):
+    sold = sell(cashier, [MILK])
+    with linked(app, broker, confirm_timeout_s=1) as (hub, _):
+        messages = hub.wait("sale.completed", 3, timeout=10)
+        assert [envelope.id for _, envelope in messages] == [sold["uuid"]] * 3
+        assert len(hub.wait("birth", 2, timeout=0)) == 1  # on the same connection
+
+
+def test_the_hub_coming_online_makes_the_till_send_again(app, cashier, broker):
+    sell(cashier, [MILK])
+    with linked(app, broker) as (hub, _):
+        hub.wait("sale.completed", 1)
+        time.sleep(0.2)  # the PUBACK marks it sent before the hub says it is back
+        hub.client.publish(HUB_STATE, encode_state(HubState(True, "w1", "-")), qos=1,
+                           retain=True).wait_for_publish(5)
+        assert len(hub.wait("sale.completed", 2)) == 2
 
 
 def test_nothing_is_lost_while_the_broker_is_down(app, cashier, broker):
@@ -118,7 +182,7 @@ def test_nothing_is_lost_while_the_broker_is_down(app, cashier, broker):
         messages = hub.wait("sale.completed", 3)
         assert sorted(envelope.id for _, envelope in messages) == \
             sorted(sale["uuid"] for sale in sold)
-        wait_for(lambda: again.journal.outbox_backlog() == 0)
+        wait_for(lambda: Outbox.select().where(Outbox.sent_at.is_null()).count() == 0)
     finally:
         again.stop()
         hub.close()
@@ -140,12 +204,25 @@ def test_anonymous_clients_and_impostor_tills_are_refused(app, cashier, broker):
     impostor.loop_start()
     impostor.publish("tilly/v1/store-1/T01/sale", b"{}", qos=1).wait_for_publish(5)
     impostor.publish("tilly/v1/store-1/T02/sale", b"{}", qos=1).wait_for_publish(5)
+    # It reads the hub's state and its own acks, not another till's, and says nothing as
+    # the hub.
+    received = queue.Queue()
+    impostor.on_message = lambda c, u, message: received.put((message.topic,
+                                                              message.payload))
+    impostor.subscribe([("tilly/v1/hub/#", 1), (HUB_STATE, 1)])
+    impostor.publish(HUB_STATE, b"{}", qos=1, retain=True).wait_for_publish(5)
+    time.sleep(0.3)
+    hub.client.publish(HUB_STATE, encode_state(HubState(True, "w1", "-")), qos=1, retain=True)
+    for till in ("T01", "T02"):
+        hub_ack(hub, [1], till=till)
     time.sleep(0.5)
     impostor.loop_stop()
     hub.close()
     topics = hub.topics()
     assert "tilly/v1/store-1/T02/sale" in topics  # its own topic: delivered
     assert "tilly/v1/store-1/T01/sale" not in topics  # another till's: refused
+    assert {topic for topic, _ in received.queue} == {HUB_STATE, "tilly/v1/hub/store-1/T02/ack"}
+    assert b"{}" not in {payload for _, payload in received.queue}
 
 
 def test_the_till_publishes_as_it_sells(till_config, broker):

@@ -11,14 +11,17 @@ import threading
 import time
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+import psycopg
+from peewee import fn
 
 from hub.ingest import Ingest
 from hub.models import DeadLetter, Sale, open_database
 from shared.protocol import Envelope, encode
 from tests.conftest import USERS
 from tests.edge.browser import TillServer
+from tests.hub.test_ingest import start_ingest as start_worker
+from tests.mqtt_clients import client, hub_online
+from tests.postgres import scratch_database
 from tests.protocol.test_messages import SALE
 from tests.waiting import wait_for
 
@@ -44,13 +47,8 @@ def test_kill_9_on_the_ingest_mid_batch(tmp_path, broker):
     db_path = tmp_path / "hub.sqlite3"
     # A first run registers the worker's persistent session and its subscriptions.
     ingest = start_ingest(db_path, broker)
-    wait_for(lambda: count(db_path, "SELECT COUNT(*) FROM till_presence") == 0
-             and db_path.exists())
-    time.sleep(1.0)
-    till = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    till.username_pw_set("store-1/T01", USERS["store-1/T01"])
-    till.connect("127.0.0.1", broker.port)
-    till.loop_start()
+    wait_for(lambda: hub_online(broker))
+    till = client(broker, "store-1/T01")
     sales = 1500
     for seq in range(1, sales + 1):
         message = encode(Envelope(kind="sale.completed", store="store-1", till="T01",
@@ -96,8 +94,8 @@ def test_kill_9_on_a_till_while_it_publishes(tmp_path, broker, store_file):
         # Back once more, left alone: the outbox drains.
         with TillServer(store_file, data_dir, extra=["--config", str(config)]):
             journal = data_dir / "journal.sqlite3"
-            wait_for(lambda: count(journal, "SELECT COUNT(*) FROM outbox WHERE sent_at IS "
-                                            "NULL AND kind = 'sale.completed'") == 0,
+            wait_for(lambda: count(journal, "SELECT COUNT(*) FROM outbox WHERE confirmed_at"
+                                            " IS NULL AND kind = 'sale.completed'") == 0,
                      timeout=30)
             with sqlite3.connect(journal) as db:
                 completed = {uuid for (uuid,) in db.execute(
@@ -168,6 +166,9 @@ def test_a_till_reconnecting_with_20000_sales_queued(tmp_path, broker):
 
 
 def test_the_broker_stopped_mid_stream_then_restarted(tmp_path, broker):
+    """mosquitto 2.0.11 forgets the ingest's shared subscriptions over a restart and drops
+    what it gets before the worker subscribes again; the till sends it again, as the hub
+    never confirmed it (on its reconnection, or when the hub's state says online)."""
     journal = queued_till(tmp_path, 3000)
     ingest = Ingest(open_database(tmp_path / "hub.sqlite3"),
                     {"port": broker.port, "password": USERS["hub"]})
@@ -185,3 +186,55 @@ def test_the_broker_stopped_mid_stream_then_restarted(tmp_path, broker):
     finally:
         publisher.stop()
         ingest.stop()
+
+
+def test_sales_delivered_several_times_each_in_shuffled_order(hub_db, broker):
+    """Straight from a client logged in as the till: each of 300 sales three times, the
+    deliveries shuffled, into two workers; the hub has each sale once, totals right."""
+    workers = [start_worker(hub_db, broker, name) for name in ("w1", "w2")]
+    totals = {f"mix-{seq}": 100 * seq + seq % 7 for seq in range(1, 301)}
+    deliveries = [(seq, uuid) for seq, uuid in enumerate(totals, start=1)] * 3
+    random.Random(5).shuffle(deliveries)
+    till = client(broker, "store-1/T01")
+    try:
+        for seq, uuid in deliveries:
+            body = {**SALE, "uuid": uuid, "seq": seq,
+                    "result": {**SALE["result"], "total": totals[uuid]}}
+            till.publish("tilly/v1/store-1/T01/sale", encode(Envelope(
+                kind="sale.completed", store="store-1", till="T01", seq=seq, id=uuid,
+                at="2026-11-25T10:00:00+00:00", body=body)), qos=1)
+        wait_for(lambda: Sale.select().count() == len(totals), timeout=60)
+        time.sleep(1.0)
+        assert {sale.uuid: sale.total for sale in Sale.select()} == totals
+        assert Sale.select(fn.SUM(Sale.total)).scalar() == sum(totals.values())
+        assert DeadLetter.select().count() == 0
+    finally:
+        till.loop_stop()
+        for worker in workers:
+            worker.stop()
+
+
+def test_the_database_connection_lost_mid_stream(broker):
+    """PostgreSQL drops the worker's connection (as a server restart would): the worker
+    applies the batch again on a new one, and every sale lands once."""
+    with scratch_database() as url, psycopg.connect(url, autocommit=True) as admin:
+        hub_db = open_database(url)
+        worker = start_worker(hub_db, broker)
+        till = client(broker, "store-1/T01")
+        try:
+            for seq in range(1, 401):
+                if seq == 200:
+                    wait_for(lambda: Sale.select().count() >= 150)
+                    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> "
+                                  "pg_backend_pid()")
+                    hub_db.close()  # this test's own connection went too
+                till.publish("tilly/v1/store-1/T01/sale", encode(Envelope(
+                    kind="sale.completed", store="store-1", till="T01", seq=seq,
+                    id=f"pg-{seq}", at="2026-11-25T10:00:00+00:00",
+                    body={**SALE, "uuid": f"pg-{seq}", "seq": seq})), qos=1)
+            wait_for(lambda: Sale.select().count() == 400, timeout=30)
+            assert DeadLetter.select().count() == 0
+        finally:
+            till.loop_stop()
+            worker.stop()

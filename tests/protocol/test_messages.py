@@ -8,9 +8,13 @@ from hypothesis import strategies as st
 from shared.protocol import (
     MAX_MESSAGE_BYTES,
     Envelope,
+    HubState,
     ProtocolError,
     decode,
+    decode_state,
     encode,
+    encode_state,
+    hub_topic,
     parse_topic,
     till_topic,
 )
@@ -86,3 +90,48 @@ def test_topics():
             parse_topic(bad)
     with pytest.raises(ValueError, match="till"):
         till_topic("store-1", "T/01", "sale.completed")
+
+
+def ack(**body):
+    return Envelope(kind="ack", store="store-1", till="T01", seq=9, id="a-1",
+                    at="2026-11-25T10:01:00+00:00", body={"seqs": [7, 9], "dead": [9], **body})
+
+
+def test_an_ack_round_trips_on_the_tills_hub_topic():
+    assert decode(encode(ack())) == ack()
+    assert hub_topic("store-1", "T01", "ack") == "tilly/v1/hub/store-1/T01/ack"
+    with pytest.raises(ValueError):
+        parse_topic("tilly/v1/hub/store-1/T01/ack")  # not a till's topic: no ingest of it
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"seqs": []}, "at least one seq"),
+    ({"seqs": [0]}, r"body.seqs\[0\]"),
+    ({"seqs": [7, "9"]}, r"body.seqs\[1\]"),
+    ({"dead": [8]}, "body.dead"),
+    ({"dead": None}, "body.dead: expected list"),
+])
+def test_wrong_acks_are_refused_with_the_field(body, message):
+    data = json.dumps({"v": 1, **ack().__dict__, "body": {**ack().body, **body}}).encode()
+    with pytest.raises(ProtocolError, match=message):
+        decode(data)
+
+
+def test_the_hub_state_round_trips_and_is_checked():
+    state = HubState(online=True, worker="w1", at="2026-11-25T10:01:00+00:00")
+    assert decode_state(encode_state(state)) == state
+    for raw, message in (({"online": 1}, "online: expected bool"), ({"v": 2}, "version 1"),
+                         ({"worker": None}, "worker"), ({"online": None}, "online")):
+        with pytest.raises(ProtocolError, match=message):
+            decode_state(json.dumps({**state.__dict__, **raw}).encode())
+    with pytest.raises(ProtocolError, match="missing at"):
+        decode_state(b'{"v": 1, "online": false, "worker": "w1"}')
+
+
+def test_no_store_may_be_called_hub():
+    # Its tills would log in as hub/<till> and could write the hub's topics to others.
+    for make in (till_topic, hub_topic):
+        with pytest.raises(ValueError, match="hub"):
+            make("hub", "T01", "sale.completed" if make is till_topic else "ack")
+    with pytest.raises(ValueError, match="hub"):
+        parse_topic("tilly/v1/hub/T01/sale")
