@@ -19,6 +19,7 @@ from shared.protocol import ProtocolError, decode, parse_topic
 from shared.times import now
 
 from .models import DeadLetter, Sale, TillPresence, ZReport
+from .session import Worker
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ HANDLERS = {"sale.completed": _sale, "session.closed": _session, "birth": _birth
             "death": _death}
 
 
-class Ingest:
+class Ingest(Worker):
     """One ingest worker: a persistent MQTT v5 session on the tills' topics.
 
     paho's thread queues the messages; this worker's thread applies them in batches of up
@@ -159,21 +160,6 @@ class Ingest:
         self.connection = 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._work, name="ingest", daemon=True)
-
-    def start(self):
-        properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = 7 * 24 * 3600  # queued for a week while down
-        self.client.connect_async(self.settings.get("host", "127.0.0.1"),
-                                  int(self.settings.get("port", 1883)), keepalive=30,
-                                  clean_start=False, properties=properties)
-        self.client.loop_start()
-        self.thread.start()
-
-    def stop(self):
-        self.stopping.set()
-        self.thread.join(timeout=10)
-        self.client.disconnect()
-        self.client.loop_stop()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:

@@ -1,0 +1,25 @@
+"""A hub worker: a paho client on a persistent MQTT session, so the broker keeps what comes
+for the worker for a week while it is down (across broker restarts too), and a thread of
+the worker's own (``self.thread``, which runs until ``self.stopping`` is set)."""
+import paho.mqtt.client as mqtt
+
+WEEK_S = 7 * 24 * 3600
+
+
+class Worker:
+    """Subclasses set ``client``, ``settings``, ``thread`` and ``stopping``."""
+
+    def start(self):
+        properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = WEEK_S
+        self.client.connect_async(self.settings.get("host", "127.0.0.1"),
+                                  int(self.settings.get("port", 1883)), keepalive=30,
+                                  clean_start=False, properties=properties)
+        self.client.loop_start()
+        self.thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=10)
+        self.client.disconnect()
+        self.client.loop_stop()
