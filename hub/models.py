@@ -17,6 +17,8 @@ from playhouse.sqlite_ext import JSONField
 
 from shared.times import now
 
+from .catalog_versions import CatalogVersion
+
 
 class HubModel(Model):
     class Meta:
@@ -77,7 +79,7 @@ class TillPresence(HubModel):
         indexes = ((("store", "till"), True),)
 
 
-MODELS = (Sale, ZReport, DeadLetter, TillPresence)
+MODELS = (Sale, ZReport, DeadLetter, TillPresence, CatalogVersion)
 
 
 def open_database(url):
