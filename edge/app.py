@@ -6,7 +6,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .cash_desk import CashDesk
-from .catalog import Catalog
+from .catalog_sync import CatalogSync
 from .config import load_config
 from .devices import create_devices
 from .errors import TillError
@@ -34,7 +34,8 @@ def create_app(config=None, devices=None):
     app.config["SECRET_KEY"] = _secret_key(data_dir)
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     database = open_database(data_dir / "journal.sqlite3")
-    catalog = Catalog.load(config["till"]["store_file"])
+    sync = app.extensions["catalog_sync"] = CatalogSync(data_dir)
+    catalog = sync.load(config["till"]["store_file"])
     devices = devices or create_devices(config)
     till = app.extensions["till"] = Till(config["till"]["id"], catalog, database, devices)
     app.extensions["cash_desk"] = CashDesk(till)
@@ -42,6 +43,7 @@ def create_app(config=None, devices=None):
         till.link = Publisher(till.journal, catalog.store["id"], config["till"]["id"],
                               config["hub"], catalog.version)
         till.link.start()
+        sync.start(till, catalog.store["id"], config["till"]["id"], config["hub"])
     devices.scanner.start(till.device_scan, till.device_reject)
 
     from .views import auth, cash, kiosk, returns, sale
