@@ -4,7 +4,7 @@ import pytest
 from tests.broker import Broker
 
 USERS = {"hub": "hub-secret", "store-1/T01": "till-secret", "store-1/T02": "other-secret",
-         "test/T01": "till-secret"}
+         "test/T01": "till-secret", "test/T02": "till-secret", "test/T03": "till-secret"}
 
 
 @pytest.fixture
