@@ -130,8 +130,12 @@ class CatalogSync:
         except ProtocolError as exc:
             self._refuse(None, f"message on {message.topic}: {exc}")
             return
-        if text is not None:
+        if text is None:
+            return
+        try:
             self.receive(envelope.kind, envelope.body, text, message.topic == self.reply)
+        except Exception:  # e.g. the journal's disk: the link must outlive it
+            log.exception("catalog version %s not applied", envelope.body["version"])
 
     def receive(self, kind, body, text, answer):
         """A whole delta or snapshot (JSON ``text``); ``answer``: sent to this till alone."""
@@ -182,9 +186,9 @@ class CatalogSync:
                 till.catalog = catalog
                 if till.link is not None:
                     till.link.catalog_version = catalog.version  # said in the next birth
+                self.version, self.digest, self.snapshot = version, digest, normal
                 till.journal.audit("catalog.applied", None, None, None,
                                    {"version": version, "was": was})
-            self.version, self.digest, self.snapshot = version, digest, normal
         log.info("catalog version %d applied (was %s)", version, was)
         self._send("catalog.applied", version, {"version": version, "digest": digest})
         return True

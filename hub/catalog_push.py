@@ -113,6 +113,8 @@ class CatalogServer(Worker):
             with self.database.atomic():
                 DeadLetter.create(topic=message.topic, error=str(exc),
                                   payload=bytes(message.payload).decode("utf-8", "replace"))
+        except Exception:  # e.g. the database: paho's thread must live on; the till asks again
+            log.exception("could not handle the message on %s", message.topic)
 
     def _answer(self, store, till, request):
         answer = catalog_versions.catch_up(store, request["have"], request["digest"],

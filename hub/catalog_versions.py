@@ -38,8 +38,8 @@ def check(store, snapshot):
     """``snapshot`` in normal form; CatalogRefused with the reason a till would give."""
     try:
         store_name(store)
-        Catalog(snapshot, version=None)
         normal = catalog_delta.normal(snapshot)
+        Catalog(normal, version=None)  # the form the tills load
     except (CatalogError, ValueError) as exc:
         raise CatalogRefused(str(exc)) from None
     if normal["store"].get("id") != store:
@@ -59,7 +59,8 @@ def publish(database, store, snapshot):
     normal = check(store, snapshot)
     digest = catalog_delta.digest(normal)
     try:
-        with database.atomic():
+        # SQLite: the write lock first, so a concurrent writer makes this wait, not fail.
+        with database.atomic("IMMEDIATE"):
             last = latest(store)
             if last is not None and last.digest == digest:
                 return None

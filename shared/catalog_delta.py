@@ -4,7 +4,7 @@ delta between two snapshots: what the hub sends a till instead of the whole stor
 Sections: products by sku, customers and staff by id, promotions by id, tax classes by
 name, the pricing settings, the store's settings, and the other top-level settings
 (reasons, denominations, quick cash…). A delta names per section the entries to upsert and
-the keys to remove, and the new order of a section when appending would not give it.
+the keys to remove, and the new order of a list section when appending would not give it.
 Both sides hold snapshots in ``normal`` form, so equal content has one ``digest``.
 """
 import hashlib
@@ -12,6 +12,9 @@ import json
 
 KEYED = {"products": "sku", "customers": "id", "staff": "id"}
 SECTIONS = (*KEYED, "promotions", "tax_classes", "pricing", "store", "settings")
+# The sections that are lists in a store file, by their key field: their order is content
+# (the other sections' is not).
+LISTS = {**KEYED, "promotions": "id"}
 DELTA_PARTS = ("upsert", "remove", "order")
 
 
@@ -89,7 +92,7 @@ def diff(old, new):
         if removed:
             delta["remove"][name] = removed
         appended = [key for key in was if key in now] + [key for key in now if key not in was]
-        if appended != list(now):
+        if name in LISTS and appended != list(now):
             delta["order"][name] = list(now)
     return {part: value for part, value in delta.items() if value}
 
@@ -113,13 +116,15 @@ def apply(old, delta):
             del parts[name][key]
     for name, entries in delta.get("upsert", {}).items():
         entries = _object(entries, f"delta.upsert.{name}")
-        field = KEYED.get(name) or ("id" if name == "promotions" else None)
+        field = LISTS.get(name)
         for key, entry in entries.items():
             if field and str(_object(entry, f"delta.upsert.{name}.{key}").get(field)) != key:
                 raise DeltaError(f"delta.upsert.{name}.{key}: its {field} is not {key}")
             parts[name][key] = entry
     for name, keys in delta.get("order", {}).items():
-        if not isinstance(keys, list) or sorted(map(str, keys)) != sorted(parts[name]):
+        if (name not in LISTS or not isinstance(keys, list)
+                or not all(isinstance(key, str) for key in keys)
+                or sorted(keys) != sorted(parts[name])):
             raise DeltaError(f"delta.order.{name}: not an order of that section's keys")
         parts[name] = {key: parts[name][key] for key in keys}
     return rebuild(parts)

@@ -41,8 +41,9 @@ def broken(change):
     (broken(lambda d: d["customers"].append(dict(d["customers"][0]))), "duplicate id C1"),
     (broken(lambda d: d["staff"][0].update(role="owner")), "role must be"),
     (broken(lambda d: d["store"].update(id="elsewhere")), "for store 'elsewhere'"),
-    (broken(lambda d: d.pop("pricing")), "malformed"),
-    ([], "format"),
+    (broken(lambda d: d.pop("pricing")), "pricing: tax_mode: is required"),
+    ([], "snapshot: expected an object"),
+    (broken(lambda d: d.update(format=2)), "\"format\": 1"),
 ])
 def test_a_snapshot_a_till_could_not_load_is_refused_with_the_reason(hub_db, snapshot,
                                                                      reason):
