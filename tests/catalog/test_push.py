@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from hub.catalog_push import CatalogServer
 from hub.catalog_versions import CatalogVersion, publish
 from hub.models import TillPresence
 from shared import catalog_delta
@@ -301,3 +302,27 @@ def test_the_sample_store_through_the_hub_commands(tmp_path, broker, tills):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_versions_made_while_the_catalog_server_is_down_are_sent_when_it_is_back(
+        hub_db, broker, tills):
+    def server():
+        started = CatalogServer(hub_db, {"port": broker.port, "password": "hub-secret"})
+        started.start()
+        return started
+
+    first = server()
+    publish(hub_db, "test", store())
+    app = tills.start("T01")
+    wait_for(lambda: running(app) == "1")
+    first.stop()
+    publish(hub_db, "test", new_store(MILK=110))
+    publish(hub_db, "test", new_store(MILK=120))
+    time.sleep(0.5)
+    assert running(app) == "1"
+    second = server()
+    try:
+        wait_for(lambda: running(app) == "3")
+        assert CatalogVersion.select().where(CatalogVersion.published_at.is_null()).count() == 0
+    finally:
+        second.stop()
