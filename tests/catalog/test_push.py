@@ -120,6 +120,9 @@ def test_a_till_offline_for_31_versions_catches_up_with_one_delta(hub_db, catalo
         wait_for(lambda: running(app) == "32")
         assert app.extensions["till"].catalog.products["MILK"].unit_price == 131
         assert app.extensions["catalog_sync"].digest == latest.digest
+        (_, birth), = spy.wait("birth", 1)
+        assert birth.body["catalog"] == "1"  # what it ran when it connected
+        assert app.extensions["till"].link.catalog_version == "32"  # its next birth says
         (delta,) = replies(spy, "T01", "catalog.delta")
         assert (delta.body["base"], delta.body["version"]) == (1, 32)
         assert replies(spy, "T01", "catalog.snapshot") == []

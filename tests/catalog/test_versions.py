@@ -9,7 +9,14 @@ import pytest
 from hub.catalog_versions import CatalogRefused, CatalogVersion, catch_up, publish
 from shared import catalog_delta
 from shared.protocol import ProtocolError, decode
-from shared.protocol.catalog import CHUNK_BYTES, Assembler, messages
+from shared.protocol.catalog import (
+    CHUNK_BYTES,
+    Assembler,
+    delta_topic,
+    messages,
+    parse_till_topic,
+    reply_topic,
+)
 from tests.broker import ROOT
 
 from .conftest import new_store, store
@@ -128,6 +135,17 @@ def test_catalog_messages_are_checked(body, reason):
                        "seq": 2, "id": "x", "at": "-", "body": body}).encode()
     with pytest.raises(ProtocolError, match=reason):
         decode(data)
+
+
+def test_catalog_topics():
+    assert delta_topic("store-1") == "tilly/v1/hub/store-1/catalog/delta"
+    assert reply_topic("store-1", "T01") == "tilly/v1/hub/store-1/T01/catalog"
+    assert parse_till_topic("tilly/v1/store-1/T01/catalog") == ("store-1", "T01")
+    for bad in ("tilly/v1/store-1/T01/sale", "tilly/v1/hub/T01/catalog", "tilly/v1/s/+/catalog"):
+        with pytest.raises(ValueError):
+            parse_till_topic(bad)
+    with pytest.raises(ValueError, match="reserved"):
+        delta_topic("hub")
 
 
 def hub_command(*args):
