@@ -4,11 +4,13 @@ whole or not at all, and asks the hub for what it missed.
 Applying a version: the new snapshot (a delta applied to the current one, or a whole
 snapshot) is checked against the version's digest and loaded into a new ``Catalog`` and
 pricing engine first; one the till cannot load is refused, written to the audit log, and
-the till sells on. Only then is it kept in the data dir (temp file, fsync, rename) and
-swapped in under the till's lock: a sale in progress keeps its lines, and its next view
-is priced by the new engine. The till reports the version to the hub (``catalog.applied``,
-and its next birth). After a restart it starts on the last version it applied; the store
-file is only the first boot's catalog.
+the till sells on. Then, under the till's lock, the open and parked sales are priced with
+it (a version that cannot, e.g. one dropping a tax class a line has, waits until they are
+done), and it is kept in the data dir (temp file, fsync, rename) and swapped in: a sale
+in progress keeps its lines, and its next view is priced by the new engine. The till
+reports the version to the hub (``catalog.applied``, and its next birth). After a restart
+it starts on the last version it applied; the store file is only the first boot's
+catalog.
 
 Catch-up: on every connection, and whenever a delta's base is not its version, the till
 asks (``catalog.request``) with the version and digest it has; the hub answers with one
@@ -25,6 +27,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from shared import catalog_delta
+from shared.pricing import PricingError
 from shared.protocol import Envelope, ProtocolError, decode, encode
 from shared.protocol.catalog import (
     EVERY_TILL,
@@ -35,6 +38,7 @@ from shared.protocol.catalog import (
 )
 from shared.times import iso, now
 
+from .basket import priced_view, sale_ref
 from .catalog import Catalog, CatalogError
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,8 @@ log = logging.getLogger(__name__)
 KEPT = "catalog.json"
 # A request not answered within this many seconds may be sent again.
 ASK_AGAIN_S = 5
+# How often a version that cannot price the sales in progress is tried again (seconds).
+RETRY_S = 5
 
 
 class CatalogSync:
@@ -53,6 +59,7 @@ class CatalogSync:
         self.till = self.client = None
         self.assembler = Assembler()
         self.asked = (None, 0.0)  # (what was asked, when)
+        self.waiting = self.retry = None  # a version waiting for the sales in progress
         self.lock = threading.Lock()
 
     def load(self, store_file):
@@ -90,6 +97,8 @@ class CatalogSync:
         client.loop_start()
 
     def stop(self):
+        if self.retry:
+            self.retry.cancel()
         if self.client:
             self.client.disconnect()
             self.client.loop_stop()
@@ -164,34 +173,78 @@ class CatalogSync:
         self.apply(version, body["digest"], snapshot, ask_snapshot=kind == "catalog.delta")
 
     def apply(self, version, digest, snapshot, ask_snapshot=False):
-        """Load, keep, swap: the till runs all of version ``version`` or stays as it was.
-        True if applied. A refused delta's result (``ask_snapshot``) makes the till ask
+        """Load, check, keep, swap: the till runs all of version ``version`` or stays as it
+        was. True if applied. A refused delta's result (``ask_snapshot``) makes the till ask
         for the whole snapshot; a refused snapshot does not, or it would ask forever."""
         with self.lock:
             try:
-                normal = catalog_delta.normal(snapshot)
-                if catalog_delta.digest(normal) != digest:
-                    raise CatalogError("its content does not match the version's digest")
-                catalog = Catalog(normal, str(version))
-                if catalog.store.get("id") != self.store:
-                    raise CatalogError(f"it is for store {catalog.store.get('id')!r}")
-                self._keep(version, digest, normal)
-            except (ValueError, OSError) as exc:
+                normal, catalog = self._load(version, digest, snapshot)
+            except ValueError as exc:
                 self._refuse(version, f"version {version}: {exc}")
                 if ask_snapshot:
                     self.request(snapshot=True)
                 return False
             till, was = self.till, self.version
             with till.changing():
+                unpriced = self._unpriced(catalog)
+                if unpriced:
+                    self._wait(version, digest, snapshot, unpriced)
+                    return False
+                try:
+                    self._keep(version, digest, normal)
+                except OSError as exc:
+                    self._refuse(version, f"version {version}: cannot keep it: {exc}")
+                    return False
                 till.catalog = catalog
                 if till.link is not None:
                     till.link.catalog_version = catalog.version  # said in the next birth
                 self.version, self.digest, self.snapshot = version, digest, normal
+                self.waiting = None
                 till.journal.audit("catalog.applied", None, None, None,
                                    {"version": version, "was": was})
         log.info("catalog version %d applied (was %s)", version, was)
         self._send("catalog.applied", version, {"version": version, "digest": digest})
         return True
+
+    def _load(self, version, digest, snapshot):
+        """(normal snapshot, Catalog) of the version; CatalogError if the till cannot run it."""
+        normal = catalog_delta.normal(snapshot)
+        if catalog_delta.digest(normal) != digest:
+            raise CatalogError("its content does not match the version's digest")
+        catalog = Catalog(normal, str(version))
+        if catalog.store.get("id") != self.store:
+            raise CatalogError(f"it is for store {catalog.store.get('id')!r}")
+        return normal, catalog
+
+    def _unpriced(self, catalog):
+        """Why ``catalog`` could not price the till's open or parked sales (a line's tax
+        class it drops, say), or None. Under the till's lock, so no sale changes meanwhile."""
+        journal = self.till.journal
+        for sale in filter(None, [journal.open_sale(), *journal.parked_sales()]):
+            if sale.kind == "refund":  # priced from the original sale, not the engine
+                continue
+            try:
+                priced_view(catalog, sale, journal.lines(sale), journal.payments(sale),
+                            catalog.customers.get(sale.customer))
+            except PricingError as exc:
+                return f"sale {sale_ref(sale)} cannot be priced by it: {exc}"
+        return None
+
+    def _wait(self, version, digest, snapshot, reason):
+        """The version waits for the sales it cannot price: tried again every ``RETRY_S``
+        until they are done, or a newer version comes."""
+        if self.waiting != version:
+            log.warning("catalog version %d waits: %s", version, reason)
+            self.till.journal.audit("catalog.waiting", None, None, None,
+                                    {"version": version, "reason": reason[:500]})
+        self.waiting = version
+        self.retry = threading.Timer(RETRY_S, self._retry, (version, digest, snapshot))
+        self.retry.daemon = True
+        self.retry.start()
+
+    def _retry(self, version, digest, snapshot):
+        if self.waiting == version:
+            self.apply(version, digest, snapshot)
 
     def _keep(self, version, digest, snapshot):
         """Durably, before the till runs it: a restart comes up on this version."""

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from edge import catalog_sync
 from hub.catalog_push import CatalogServer
 from hub.catalog_versions import CatalogVersion, publish
 from hub.models import TillPresence
@@ -329,3 +330,25 @@ def test_versions_made_while_the_catalog_server_is_down_are_sent_when_it_is_back
         assert CatalogVersion.select().where(CatalogVersion.published_at.is_null()).count() == 0
     finally:
         second.stop()
+
+
+def test_a_version_that_cannot_price_the_sale_in_progress_waits_for_it(
+        hub_db, catalog_server, tills, monkeypatch):
+    """Version 2 drops the tax class of the wine in the basket: the till sells on with
+    version 1 until that sale is done, then runs version 2."""
+    monkeypatch.setattr(catalog_sync, "RETRY_S", 0.2)
+    publish(hub_db, "test", store())
+    app = tills.start("T01")
+    wait_for(lambda: running(app) == "1")
+    api = open_sale(app, [WINE])
+    no_wine = store()
+    no_wine["products"] = [p for p in no_wine["products"] if p["tax_class"] != "standard"]
+    del no_wine["pricing"]["tax_classes"]["standard"]
+    assert publish(hub_db, "test", no_wine) == 2
+    wait_for(lambda: audits(app, "catalog.waiting"))
+    time.sleep(0.5)  # tried again meanwhile, and waiting still
+    assert running(app) == "1" and len(audits(app, "catalog.waiting")) == 1
+    assert api.get("/api/sale")["sale"]["total"] == 959
+    api.post("/api/sale/tender", {"type": "card"})
+    wait_for(lambda: running(app) == "2")
+    assert "WINE" not in app.extensions["till"].catalog.products
