@@ -352,3 +352,27 @@ def test_a_version_that_cannot_price_the_sale_in_progress_waits_for_it(
     api.post("/api/sale/tender", {"type": "card"})
     wait_for(lambda: running(app) == "2")
     assert "WINE" not in app.extensions["till"].catalog.products
+
+
+def test_a_bad_request_is_a_dead_letter_and_the_server_answers_on(hub_db, catalog_server,
+                                                                   tills, broker):
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from hub.models import DeadLetter
+
+    publish(hub_db, "test", store())
+    broken_till = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    broken_till.username_pw_set("test/T01", "till-secret")
+    broken_till.connect("127.0.0.1", broker.port)
+    broken_till.loop_start()
+    try:
+        broken_till.publish("tilly/v1/test/T01/catalog", b"{\"v\": 1}",
+                            qos=1).wait_for_publish(5)
+        wait_for(lambda: DeadLetter.select().count() == 1)
+        assert "missing" in DeadLetter.get().error
+    finally:
+        broken_till.disconnect()
+        broken_till.loop_stop()
+    app = tills.start("T01")
+    wait_for(lambda: running(app) == "1")
