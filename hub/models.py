@@ -2,7 +2,8 @@
 
 The models are bound to a database by ``open_database``; so far they hold what the MQTT
 ingest writes: every sale once (keyed by its UUID), the Z reports, what could not be
-read (dead letters) and each till's presence.
+read (dead letters) and each till's presence; and the catalog versions pushed to the
+tills (``CatalogVersion``, in ``hub/catalog_versions.py``).
 """
 from peewee import (
     BooleanField,

@@ -376,3 +376,31 @@ def test_a_bad_request_is_a_dead_letter_and_the_server_answers_on(hub_db, catalo
         broken_till.loop_stop()
     app = tills.start("T01")
     wait_for(lambda: running(app) == "1")
+
+
+def test_a_till_reads_only_its_own_answers(hub_db, catalog_server, tills, broker):
+    """The ACL: test/T02 cannot read what the hub answers test/T01."""
+    import queue
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    got = queue.Queue()
+    other = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    other.username_pw_set("test/T02", "till-secret")
+    other.on_message = lambda client, userdata, message: got.put(message.topic)
+    other.on_subscribe = lambda *args: got.put("subscribed")
+    other.connect("127.0.0.1", broker.port)
+    other.loop_start()
+    try:
+        other.subscribe([(reply_topic("test", "T01"), 1), (delta_topic("test"), 1)])
+        assert got.get(timeout=5) == "subscribed"
+        publish(hub_db, "test", store())
+        wait_for(lambda: list(got.queue) == [delta_topic("test")])  # the store's: yes
+        app = tills.start("T01")
+        wait_for(lambda: running(app) == "1")
+        time.sleep(0.3)
+        assert list(got.queue) == [delta_topic("test")]  # T01's answer: no
+    finally:
+        other.disconnect()
+        other.loop_stop()
