@@ -44,6 +44,9 @@ def _part(body, delta):
 
 def _request(body):
     _fields(body, REQUEST, "body")
+    missing = [name for name in REQUEST if name not in body]  # null is a value here
+    if missing:
+        raise ProtocolError(f"body.{missing[0]}: missing")
     if (body["have"] is None) != (body["digest"] is None):
         raise ProtocolError("body.digest: given with have, and only then")
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.catalog_versions import CatalogRefused, CatalogVersion, catch_up, publish
 from shared import catalog_delta
@@ -18,6 +20,7 @@ from shared.protocol.catalog import (
     reply_topic,
 )
 from tests.broker import ROOT
+from tests.protocol.test_messages import json_values
 
 from .conftest import new_store, store
 
@@ -164,3 +167,17 @@ def test_the_publish_command_on_the_sample_store(tmp_path):
     refused = hub_command("publish", "--db", db, "--store", "test", "--file", bad)
     assert refused.returncode == 1 and "refused: store file: product 1: unknown" in \
         refused.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["catalog.delta", "catalog.snapshot", "catalog.request",
+                        "catalog.applied"]),
+       st.dictionaries(st.sampled_from(["version", "base", "digest", "part", "parts", "chunk",
+                                        "have", "snapshot"]), json_values))
+def test_fuzz_catalog_bodies_only_protocol_errors(kind, body):
+    data = json.dumps({"v": 1, "kind": kind, "store": "test", "till": "*", "seq": 1,
+                       "id": "x", "at": "-", "body": body}).encode()
+    try:
+        decode(data)
+    except ProtocolError:
+        pass
