@@ -181,3 +181,21 @@ def test_fuzz_catalog_bodies_only_protocol_errors(kind, body):
         decode(data)
     except ProtocolError:
         pass
+
+
+section_maps = st.dictionaries(st.sampled_from(catalog_delta.SECTIONS + ("x",)),
+                               json_values | st.dictionaries(st.sampled_from(
+                                   ["MILK", "WINE", "C1", "P1", "zero", "name"]), json_values),
+                               max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(catalog_delta.DELTA_PARTS + ("x",)),
+                       section_maps | json_values, max_size=3))
+def test_fuzz_deltas_only_delta_errors(delta):
+    old = catalog_delta.normal(store())
+    try:
+        catalog_delta.apply(old, delta)
+    except catalog_delta.DeltaError:
+        pass
+    assert old == catalog_delta.normal(store())  # never changed in place
