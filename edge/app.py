@@ -6,10 +6,10 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .cash_desk import CashDesk
-from .catalog import Catalog
+from .catalog_sync import CatalogSync
 from .config import load_config
 from .devices import create_devices
-from .enrollment import start_link
+from .enrollment import link_settings, start_link
 from .errors import TillError
 from .models import open_database
 from .till import Till
@@ -34,12 +34,14 @@ def create_app(config=None, devices=None):
     app.config["SECRET_KEY"] = _secret_key(data_dir)
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     database = open_database(data_dir / "journal.sqlite3")
-    catalog = Catalog.load(config["till"]["store_file"])
+    sync = app.extensions["catalog_sync"] = CatalogSync(data_dir)
+    catalog = sync.load(config["till"]["store_file"])
     devices = devices or create_devices(config)
     till = app.extensions["till"] = Till(config["till"]["id"], catalog, database, devices)
     app.extensions["cash_desk"] = CashDesk(till)
     if config["hub"].get("host"):
         till.link = start_link(till, config)
+        sync.start(till, catalog.store["id"], config["till"]["id"], link_settings(config))
     devices.scanner.start(till.device_scan, till.device_reject)
 
     from .views import auth, cash, enroll, kiosk, returns, sale

@@ -1,8 +1,9 @@
 """The till's view of the store: products, barcodes, customers, staff and the pricing set-up.
 
-Loaded from a store file (``edge/data/sample-store.json`` in the demo) until the hub pushes
-catalogs. Everything a scan needs is indexed once here, and the pricing ``Engine`` is
-prepared once per catalog version, so a scan never walks the product list.
+Loaded from the catalog version the hub pushed last (``edge/catalog_sync.py``), or on a
+till's first boot from its store file (``edge/data/sample-store.json`` in the demo).
+Everything a scan needs is indexed once here, and the pricing ``Engine`` is prepared once
+per catalog version, so a scan never walks the product list.
 """
 import bisect
 import hashlib

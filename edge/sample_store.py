@@ -1,5 +1,5 @@
-"""The demo store a till loads until the hub pushes catalogs: a small Berlin grocer with a few
-hundred products, promotions of every kind, loyalty customers and staff.
+"""The demo store a till loads before the hub pushes it a catalog: a small Berlin grocer
+with a few hundred products, promotions of every kind, loyalty customers and staff.
 
     python -m edge.sample_store [--out PATH]    (default: edge/data/sample-store.json)
 

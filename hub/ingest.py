@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.reasoncodes import ReasonCode
 from peewee import DataError, IntegrityError
 
 from shared.protocol import (
@@ -42,6 +40,7 @@ from shared.times import iso, now
 
 from . import fleet, loyalty, stock
 from .models import DeadLetter, Sale, TillPresence, ZReport
+from .session import Worker
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +231,7 @@ def ack_message(store, till, ack):
                            body={"seqs": sorted(ack.seqs), "dead": sorted(ack.dead)}))
 
 
-class Ingest:
+class Ingest(Worker):
     """One ingest worker: a persistent MQTT v5 session on the tills' topics.
 
     paho's thread queues the messages; this worker's thread applies them in batches of up
@@ -263,22 +262,6 @@ class Ingest:
         self.connection = 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._work, name="ingest", daemon=True)
-
-    def start(self):
-        properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = 7 * 24 * 3600  # queued for a week while down
-        self.client.connect_async(self.settings.get("host", "127.0.0.1"),
-                                  int(self.settings.get("port", 1883)), keepalive=30,
-                                  clean_start=False, properties=properties)
-        self.client.loop_start()
-        self.thread.start()
-
-    def stop(self):
-        self.stopping.set()
-        self.thread.join(timeout=10)
-        # "Disconnect with Will Message" (MQTT v5): the broker says offline for this worker.
-        self.client.disconnect(reasoncode=ReasonCode(PacketTypes.DISCONNECT, identifier=4))
-        self.client.loop_stop()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:

@@ -6,7 +6,8 @@ read (dead letters), each till's presence and alerts (``hub/fleet.py``), and the
 effects: the stock ledger (``hub/stock.py``), loyalty points and customer statistics
 (``hub/loyalty.py``); the admin app's users, failed sign-ins and audit log; and the
 catalog (``hub/products.py``); the registry of enrolled tills and their pairing
-codes (``hub/registry.py``).
+codes (``hub/registry.py``); the catalog versions pushed to the tills (``CatalogVersion``,
+in ``hub/catalog_versions.py``).
 
 peewee's own JSONField is TEXT on SQLite and JSONB on PostgreSQL; the protocol's integers
 are 64-bit, so their columns are BIGINT.
@@ -27,6 +28,7 @@ from playhouse.db_url import connect
 
 from shared.times import now
 
+from .catalog_versions import CatalogVersion
 from .registry import EnrolledTill, PairingCode
 
 
@@ -214,7 +216,7 @@ class Barcode(HubModel):
 
 MODELS = (Sale, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement, LoyaltyEntry,
           CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate, Product, Barcode,
-          EnrolledTill, PairingCode)
+          EnrolledTill, PairingCode, CatalogVersion)
 
 
 def open_database(url):

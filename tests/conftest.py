@@ -10,7 +10,7 @@ settings.register_profile("tilly", deadline=None)
 settings.load_profile("tilly")
 
 USERS = {"hub": "hub-secret", "store-1/T01": "till-secret", "store-1/T02": "other-secret",
-         "test/T01": "till-secret"}
+         "test/T01": "till-secret", "test/T02": "till-secret", "test/T03": "till-secret"}
 
 
 @pytest.fixture

@@ -33,7 +33,9 @@ class Hub:
         self.client.on_subscribe = lambda *args: subscribed.put(True)
         self.client.connect("127.0.0.1", broker.port)
         self.client.loop_start()
-        self.client.subscribe("tilly/v1/+/+/+", qos=1)  # what tills publish
+        # What tills publish, and what the hub sends one till (acks, catalog answers); not
+        # the hub's state, which is no envelope.
+        self.client.subscribe([("tilly/v1/+/+/+", 1), ("tilly/v1/hub/+/+/+", 1)])
         subscribed.get(timeout=5)
 
     def wait(self, kind, count, timeout=15):
@@ -209,7 +211,9 @@ def test_anonymous_clients_and_impostor_tills_are_refused(app, cashier, broker):
     received = queue.Queue()
     impostor.on_message = lambda c, u, message: received.put((message.topic,
                                                               message.payload))
-    impostor.subscribe([("tilly/v1/hub/#", 1), (HUB_STATE, 1)])
+    # Its own messages, another till's (refused by its role) and the hub's state.
+    impostor.subscribe([("tilly/v1/hub/store-1/T02/#", 1), ("tilly/v1/hub/store-1/T01/#", 1),
+                        (HUB_STATE, 1)])
     impostor.publish(HUB_STATE, b"{}", qos=1, retain=True).wait_for_publish(5)
     time.sleep(0.3)
     hub.client.publish(HUB_STATE, encode_state(HubState(True, "w1", "-")), qos=1, retain=True)

@@ -1,0 +1,153 @@
+"""The hub's catalog server (``python -m hub catalog serve``): sends each new catalog version
+to the tills and answers the tills' catch-up requests, as one long-lived MQTT client.
+
+Versions are written to the hub's database by ``catalog_versions.publish`` (the CLI, later
+the admin app); this server finds the unsent ones within ``POLL_S`` and publishes each
+one's delta (a store's first version: its snapshot) to all the store's tills at QoS 1,
+marking it sent once the broker has every part. Requests come through a persistent
+session, so those sent while the server is down are answered when it is back.
+"""
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from shared.protocol import ProtocolError, decode
+from shared.protocol.catalog import (
+    EVERY_TILL,
+    delta_topic,
+    messages,
+    parse_till_topic,
+    reply_topic,
+)
+from shared.times import iso, now
+
+from . import catalog_versions
+from .models import DeadLetter, TillPresence
+from .session import Worker
+
+log = logging.getLogger(__name__)
+
+SUBSCRIPTION = "tilly/v1/+/+/catalog"
+
+
+class CatalogServer(Worker):
+    POLL_S = 0.1
+
+    def __init__(self, database, settings):
+        self.database = database
+        self.settings = settings
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="hub-catalog",
+                                  protocol=mqtt.MQTTv5)
+        self.client.username_pw_set(settings.get("username", "hub"), settings.get("password"))
+        self.client.reconnect_delay_set(1, 30)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *args: self.connected.clear()
+        self.client.on_message = self._on_message
+        self.connected = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._send_new_versions, name="catalog",
+                                       daemon=True)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            log.warning("broker refused the catalog server: %s", reason_code)
+            return
+        client.subscribe(SUBSCRIPTION, qos=1)
+        self.connected.set()
+
+    # -- new versions, to every till of the store -----------------------------------------
+
+    def _send_new_versions(self):
+        while not self.stopping.wait(self.POLL_S):
+            if not self.connected.is_set():
+                continue
+            try:
+                for row in catalog_versions.unpublished():
+                    kind, base = (("catalog.delta", row.version - 1) if row.delta
+                                  else ("catalog.snapshot", None))
+                    sent = self._publish(delta_topic(row.store), messages(
+                        kind, row.store, EVERY_TILL, row.version, row.digest,
+                        row.delta or row.snapshot, iso(now()), base))
+                    if not sent:
+                        break  # disconnected: sent again once connected
+                    with self.database.atomic():
+                        catalog_versions.mark_published(row)
+                    log.info("catalog %s version %d sent", row.store, row.version)
+            except Exception:
+                log.exception("could not send the new catalog versions; trying again")
+
+    def _publish(self, topic, parts, wait=True):
+        """Publish the parts at QoS 1; with ``wait``, True once the broker has them all."""
+        infos = [self.client.publish(topic, data, qos=1) for data in parts]
+        if not wait:
+            return True
+        try:
+            for info in infos:
+                info.wait_for_publish(timeout=10)
+        except (RuntimeError, ValueError):
+            return False
+        return all(info.is_published() for info in infos)
+
+    # -- a till's request or report (paho's thread) ----------------------------------------
+
+    def _on_message(self, client, userdata, message):
+        try:
+            store, till = parse_till_topic(message.topic)
+            envelope = decode(message.payload)
+            if (envelope.store, envelope.till) != (store, till):
+                raise ProtocolError(f"envelope says {envelope.store}/{envelope.till}, "
+                                    f"topic {message.topic}")
+            if envelope.kind == "catalog.request":
+                self._answer(store, till, envelope.body)
+            elif envelope.kind == "catalog.applied":
+                self._record(store, till, envelope.body["version"])
+            else:
+                raise ProtocolError(f"kind: {envelope.kind} is not for the catalog topic")
+        except (ProtocolError, ValueError) as exc:
+            log.warning("dead letter on %s: %s", message.topic, exc)
+            with self.database.atomic():
+                DeadLetter.create(topic=message.topic, error=str(exc),
+                                  payload=bytes(message.payload).decode("utf-8", "replace"))
+        except Exception:  # e.g. the database: paho's thread must live on; the till asks again
+            log.exception("could not handle the message on %s", message.topic)
+
+    def _answer(self, store, till, request):
+        answer = catalog_versions.catch_up(store, request["have"], request["digest"],
+                                           request["snapshot"])
+        if answer is None:
+            return
+        kind, base, last, text = answer
+        # Not waited for: this is paho's own thread. QoS 1 and the session resend it.
+        self._publish(reply_topic(store, till), messages(
+            kind, store, till, last.version, last.digest, text, iso(now()), base), wait=False)
+        log.info("catalog %s: %s to %s, %s -> %d", store, kind, till, request["have"],
+                 last.version)
+
+    def _record(self, store, till, version):
+        """What the till runs now (its birth says it too, at each connection)."""
+        with self.database.atomic():
+            TillPresence.insert(store=store, till=till, catalog=str(version)).on_conflict(
+                conflict_target=[TillPresence.store, TillPresence.till],
+                update={TillPresence.catalog: str(version)}).execute()
+
+
+def publish_file(database, store, path):
+    """``python -m hub catalog publish``: a store file as the store's next version; the
+    exit status (1, with the reason, if it is refused)."""
+    try:
+        snapshot = json.loads(Path(path).read_bytes())
+        version = catalog_versions.publish(database, store, snapshot)
+    except OSError as exc:
+        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # not JSON, or CatalogRefused
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"{store}: version {version}" if version else
+          f"{store}: unchanged, still version {catalog_versions.latest(store).version}")
+    return 0
