@@ -59,8 +59,9 @@ def publish(database, store, snapshot):
     normal = check(store, snapshot)
     digest = catalog_delta.digest(normal)
     try:
-        # SQLite: the write lock first, so a concurrent writer makes this wait, not fail.
-        with database.atomic("IMMEDIATE"):
+        # The hub's SQLite begins with the write lock (hub.models.open_database), so a
+        # concurrent writer makes this wait, not fail; PostgreSQL's unique key decides.
+        with database.atomic():
             last = latest(store)
             if last is not None and last.digest == digest:
                 return None
@@ -72,6 +73,16 @@ def publish(database, store, snapshot):
     except IntegrityError:
         raise CatalogRefused(f"another version of {store} was published at the same "
                              "moment: publish again") from None
+
+
+def snapshot_of(store, version):
+    """The snapshot of the store's catalog ``version`` (its number as text, as tills report
+    it), or None for a version the hub did not publish (e.g. a till's own store file)."""
+    if not (isinstance(version, str) and version.isdigit()):
+        return None
+    row = CatalogVersion.get_or_none((CatalogVersion.store == store)
+                                     & (CatalogVersion.version == int(version)))
+    return json.loads(row.snapshot) if row else None
 
 
 def unpublished():

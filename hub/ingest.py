@@ -39,10 +39,14 @@ from shared.protocol.messages import check_seq, load
 from shared.times import iso, now
 
 from . import fleet, loyalty, stock
-from .models import DeadLetter, Sale, TillPresence, ZReport
+from .catalog_versions import snapshot_of
+from .models import DeadLetter, Sale, SaleCheck, TillPresence, ZReport
 from .session import Worker
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
+# Each sale is re-priced from the catalog version its till ran, as the hub published it.
+VERIFIER = Verifier(snapshot_of)
 
 # Shared: the broker gives each message to one worker of the group "hub". A broker restart
 # forgets a persistent session's shared subscriptions (mosquitto 2.0.11) until the worker
@@ -182,10 +186,20 @@ def _sale(envelope, last_sales):
     if outcome == "applied":  # in the sale's transaction: once, with the sale
         stock.record_sale(envelope.store, body)
         loyalty.record_sale(envelope.store, body)
+        _check(envelope.store, body)
     key = (envelope.store, envelope.till)
     seq, at = last_sales.get(key, (0, ""))
     last_sales[key] = (max(seq, envelope.seq), max(at, body["completed_at"]))
     return outcome
+
+
+def _check(store, body):
+    """Re-price the sale as the till did and keep what that found; a mismatch is logged."""
+    status, problems = VERIFIER.check(store, body)
+    SaleCheck.create(sale=body["uuid"], store=store, status=status, problems=problems)
+    if status == "mismatch":
+        log.warning("sale %s of %s/%s does not re-price as the till did: %s", body["uuid"],
+                    store, body["till"], "; ".join(problems))
 
 
 def _session(envelope, last_sales):

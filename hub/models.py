@@ -1,13 +1,13 @@
 """The hub's store (peewee): SQLite by default, PostgreSQL for a hub that outgrows it.
 
-The models are bound to a database by ``open_database``; so far they hold what the MQTT
-ingest writes: every sale once (keyed by its UUID), the Z reports, what could not be
-read (dead letters), each till's presence and alerts (``hub/fleet.py``), and the sale's
-effects: the stock ledger (``hub/stock.py``), loyalty points and customer statistics
-(``hub/loyalty.py``); the admin app's users, failed sign-ins and audit log; and the
-catalog (``hub/products.py``); the registry of enrolled tills and their pairing
-codes (``hub/registry.py``); the catalog versions pushed to the tills (``CatalogVersion``,
-in ``hub/catalog_versions.py``).
+The models are bound to a database by ``open_database``. They hold what the MQTT ingest
+writes: every sale once (keyed by its UUID), the Z reports, what could not be read (dead
+letters), each till's presence and alerts (``hub/fleet.py``), and the sale's effects: its
+check by re-pricing (``hub/verify.py``), the stock ledger (``hub/stock.py``), loyalty
+points and customer statistics (``hub/loyalty.py``). Then the admin app's users, failed
+sign-ins and audit log; the catalog (``hub/products.py``); the registry of enrolled tills
+and their pairing codes (``hub/registry.py``); and the catalog versions pushed to the
+tills (``CatalogVersion``, in ``hub/catalog_versions.py``).
 
 peewee's own JSONField is TEXT on SQLite and JSONB on PostgreSQL; the protocol's integers
 are 64-bit, so their columns are BIGINT.
@@ -74,6 +74,17 @@ class DeadLetter(HubModel):
     payload = TextField()  # as received, decoded as UTF-8 with replacement
     error = TextField()
     received_at = DateTimeField(default=now, index=True)
+
+
+class SaleCheck(HubModel):
+    """What re-pricing a sale at the hub found (``hub/verify.py``): ok, mismatch (the
+    problems say where), unverified or skipped (they say why)."""
+
+    sale = CharField(primary_key=True)  # the sale's UUID
+    store = CharField()
+    status = CharField(index=True)
+    problems = JSONField(default=list)
+    checked_at = DateTimeField(default=now)
 
 
 class TillPresence(HubModel):
@@ -214,9 +225,9 @@ class Barcode(HubModel):
     product = ForeignKeyField(Product, backref="barcodes", on_delete="CASCADE")
 
 
-MODELS = (Sale, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement, LoyaltyEntry,
-          CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate, Product, Barcode,
-          EnrolledTill, PairingCode, CatalogVersion)
+MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
+          LoyaltyEntry, CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate,
+          Product, Barcode, EnrolledTill, PairingCode, CatalogVersion)
 
 
 def open_database(url):

@@ -6,7 +6,7 @@ import pytest
 
 from hub import accounts
 from hub.ingest import apply
-from hub.models import AuditEntry, User
+from hub.models import AuditEntry, SaleCheck, User
 from tests.hub.admin_client import PASSWORD
 from tests.hub.test_fleet import TILL, presence
 
@@ -113,3 +113,15 @@ def test_dead_letters_are_shown_to_admins(hub_app, admin):
     admin.sign_in("admin")
     page = admin.page("/dead-letters")
     assert "not JSON" in page and "not json at all" in page
+
+
+def test_sales_that_do_not_re_price_are_listed(hub_app, admin):
+    SaleCheck.create(sale="s-1", store="store-1", status="ok", problems=[])
+    SaleCheck.create(sale="s-2", store="store-1", status="mismatch",
+                     problems=["total: till 100, hub 90"])
+    admin.sign_in("viewer")
+    page = admin.page("/sale-checks")
+    assert "ok: 1; mismatch: 1; unverified: 0" in page
+    assert "total: till 100, hub 90" in page and "s-1" not in page
+    admin.sign_in("marketing")
+    admin.page("/sale-checks", 403)

@@ -7,7 +7,11 @@ import pytest
 
 from edge.models import Outbox
 from edge.sample_store import variable_measure_code
+from hub.catalog_versions import publish
+from hub.ingest import apply
+from hub.models import SaleCheck, open_database
 from hub.verify import Verifier
+from shared.protocol import Envelope, encode
 from tests.edge.conftest import BREAD, MILK, PINS, WINE, store
 
 
@@ -67,3 +71,24 @@ def test_an_unknown_catalog_version_is_unverified_not_ok(sold):
     status, problems = verifier("another").check("test", bodies[0])
     assert status == "unverified" and "not known to the hub" in problems[0]
 
+
+
+def test_the_ingest_checks_each_sale_against_the_published_version(tmp_path, sold):
+    """The hub published the till's store as version 1; sales priced on it check out, a
+    tampered one is a mismatch, one priced on a version the hub never made is unverified."""
+    bodies, _ = sold
+    database = open_database(tmp_path / "hub.sqlite3")
+    assert publish(database, "test", store()) == 1
+    tampered = {**copy.deepcopy(bodies[1]), "uuid": "tampered", "seq": 99}
+    tampered["result"]["total"] += 100
+    unknown = {**copy.deepcopy(bodies[2]), "uuid": "unknown", "seq": 98, "catalog": "7"}
+    for body in [*({**body, "catalog": "1"} for body in bodies), {**tampered, "catalog": "1"},
+                 unknown]:
+        message = encode(Envelope(kind="sale.completed", store="test", till="T01",
+                                  seq=body["seq"], id=body["uuid"], at=body["completed_at"],
+                                  body=body))
+        assert apply(database, "tilly/v1/test/T01/sale", message) == "applied"
+    checks = {check.sale: check.status for check in SaleCheck.select()}
+    assert [checks[body["uuid"]] for body in bodies] == ["ok"] * 3
+    assert (checks["tampered"], checks["unknown"]) == ("mismatch", "unverified")
+    assert SaleCheck.get_by_id("tampered").problems[0].startswith("total:")
