@@ -59,26 +59,19 @@ SCHEMAS.update({
 })
 
 
-def store_name(store):
-    """A store name fit for a topic; "hub" is the hub's own level of the tree."""
-    if store == "hub":
-        raise ValueError("store 'hub': the name is reserved")
-    return _name(store, "store")
-
-
 def delta_topic(store):
     """Each new version of a store's catalog, for all its tills."""
-    return f"{ROOT}/hub/{store_name(store)}/catalog/delta"
+    return f"{ROOT}/hub/{_name(store, "store")}/catalog/delta"
 
 
 def reply_topic(store, till):
     """The hub's answer to one till's catalog.request."""
-    return f"{ROOT}/hub/{store_name(store)}/{_name(till, 'till')}/catalog"
+    return f"{ROOT}/hub/{_name(store, "store")}/{_name(till, 'till')}/catalog"
 
 
 def till_catalog_topic(store, till):
     """A till's catalog.request and catalog.applied."""
-    return f"{ROOT}/{store_name(store)}/{_name(till, 'till')}/catalog"
+    return f"{ROOT}/{_name(store, "store")}/{_name(till, 'till')}/catalog"
 
 
 def parse_till_topic(topic):
@@ -86,7 +79,7 @@ def parse_till_topic(topic):
     parts = topic.split("/") if isinstance(topic, str) else []
     if len(parts) != 5 or "/".join(parts[:2]) != ROOT or parts[4] != "catalog":
         raise ValueError(f"not a till's catalog topic: {topic!r}")
-    return store_name(parts[2]), _name(parts[3], "till")
+    return _name(parts[2], "store"), _name(parts[3], "till")
 
 
 def _chunks(text):

