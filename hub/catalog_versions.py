@@ -11,7 +11,7 @@ from peewee import CharField, DateTimeField, IntegerField, IntegrityError, Model
 
 from edge.catalog import Catalog, CatalogError
 from shared import catalog_delta
-from shared.protocol.catalog import store_name
+from shared.protocol.topics import check_store
 from shared.times import now
 
 
@@ -37,7 +37,7 @@ class CatalogVersion(Model):
 def check(store, snapshot):
     """``snapshot`` in normal form; CatalogRefused with the reason a till would give."""
     try:
-        store_name(store)
+        check_store(store)
         normal = catalog_delta.normal(snapshot)
         Catalog(normal, version=None)  # the form the tills load
     except (CatalogError, ValueError) as exc:

@@ -61,17 +61,17 @@ SCHEMAS.update({
 
 def delta_topic(store):
     """Each new version of a store's catalog, for all its tills."""
-    return f"{ROOT}/hub/{_name(store, "store")}/catalog/delta"
+    return f"{ROOT}/hub/{_name(store, 'store')}/catalog/delta"
 
 
 def reply_topic(store, till):
     """The hub's answer to one till's catalog.request."""
-    return f"{ROOT}/hub/{_name(store, "store")}/{_name(till, 'till')}/catalog"
+    return f"{ROOT}/hub/{_name(store, 'store')}/{_name(till, 'till')}/catalog"
 
 
 def till_catalog_topic(store, till):
     """A till's catalog.request and catalog.applied."""
-    return f"{ROOT}/{_name(store, "store")}/{_name(till, 'till')}/catalog"
+    return f"{ROOT}/{_name(store, 'store')}/{_name(till, 'till')}/catalog"
 
 
 def parse_till_topic(topic):

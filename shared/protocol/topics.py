@@ -37,6 +37,11 @@ def _name(value, what):
     return value
 
 
+def check_store(store):
+    """``store`` if it may name a store (in a topic, a catalog, an enrollment)."""
+    return _name(store, "store")
+
+
 def till_topic(store, till, kind):
     """The topic a till publishes a message of ``kind`` on."""
     if kind not in TILL_KINDS:
