@@ -63,13 +63,7 @@ test: setup lint
 DEMO_DIR ?= var/demo
 
 demo: setup
-	@echo "Tilly demo: one till in simulation mode (simulated scanner, drawer, printer, card"
-	@echo "terminal) on the sample store edge/data/sample-store.json; journal in $(DEMO_DIR)."
-	@echo "  Kiosk:            http://127.0.0.1:8700/         PINs: cashier 1111, supervisor 2222, manager 9999"
-	@echo "  Customer display: http://127.0.0.1:8700/display"
-	@echo "  Receipts:         $(DEMO_DIR)/T01/receipts/ (.txt and raw ESC/POS .bin)"
-	@echo "Stop with Ctrl-C."
-	$(PY) -m edge --id T01 --port 8700 --data-dir $(DEMO_DIR)/T01
+	$(PY) -m hub.demo --dir $(DEMO_DIR)
 
 bench: setup
 	$(PY) bench/pricing.py

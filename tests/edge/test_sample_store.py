@@ -164,8 +164,10 @@ def test_the_demo_till_boots_and_sells_the_sample_scans(tmp_path, store):
     app = create_app(load_config(overrides={"till": {"data_dir": str(tmp_path)}}))
     try:
         api = Api(app.test_client())
-        banner = (ROOT / "Makefile").read_text()
-        for role, pin in re.findall(r"(cashier|supervisor|manager) (\d{4})", banner):
+        banner = (ROOT / "hub" / "demo.py").read_text()  # what make demo prints
+        pins = re.findall(r"(cashier|supervisor|manager) (\d{4})", banner)
+        assert len(pins) == 3
+        for role, pin in pins:
             assert api.post("/api/auth/sign-in", {"pin": pin})["role"] == role
         api.post("/api/auth/sign-in", {"pin": PINS["S01"]})
         api.post("/api/session/open", {"float": 0})
