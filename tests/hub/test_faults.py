@@ -14,8 +14,9 @@ from pathlib import Path
 import psycopg
 from peewee import fn
 
+from hub import loyalty
 from hub.ingest import Ingest
-from hub.models import DeadLetter, Sale, open_database
+from hub.models import DeadLetter, LoyaltyEntry, Sale, open_database
 from shared.protocol import Envelope, encode
 from tests.conftest import USERS
 from tests.edge.browser import TillServer
@@ -104,6 +105,11 @@ def test_kill_9_on_a_till_while_it_publishes(tmp_path, broker, store_file):
             time.sleep(0.5)
             assert {sale.uuid for sale in Sale.select()} == completed
             assert len(completed) > 20, "too few sales completed to prove anything"
+            # Loyalty points once per sale, however often a sale was sent.
+            with_card = [sale for sale in Sale.select() if sale.customer == "C1"]
+            assert LoyaltyEntry.select().count() == len(with_card) > 0
+            assert loyalty.balance("C1") == sum(loyalty.points_for(sale.total)
+                                                for sale in with_card)
             assert DeadLetter.select().count() == 0
     finally:
         ingest.stop()
@@ -119,6 +125,7 @@ def sell_until(till, stop):
         session.call("POST", "/api/session/open", {"float": 0}, ok=(200, 409))
         while not stop.is_set():
             session.call("POST", "/api/sale/scan", {"code": WINE}, ok=(200, 409))
+            session.call("POST", "/api/sale/scan", {"code": "LC1001"}, ok=(200, 409))  # C1
             session.call("POST", "/api/sale/tender", {"type": "card"}, ok=(200, 409))
     except (OSError, ValueError, http.client.HTTPException):
         return
