@@ -1,8 +1,12 @@
-"""Fixtures every test area may use: a real Mosquitto broker."""
+"""Fixtures every test area may use: a real Mosquitto broker, and headless Chromium (one
+Playwright for the whole run: two would clash in one process)."""
+from pathlib import Path
+
 import pytest
 from hypothesis import settings
 
 from tests.broker import Broker
+from tests.edge.browser import CHROMIUM, launch_chromium
 
 # Property tests check behaviour, not speed (benchmarks do that): no per-example deadline,
 # which a busy 2-core machine would otherwise trip at random.
@@ -19,3 +23,17 @@ def broker(tmp_path):
     broker = Broker(tmp_path / "broker", USERS).start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium through Playwright, one for all the browser tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}: `make setup` "
+                    "installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

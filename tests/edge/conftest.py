@@ -2,7 +2,6 @@
 with simulated devices."""
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -10,7 +9,7 @@ from playwright.sync_api import expect
 from edge.app import create_app
 from edge.config import load_config
 
-from .browser import CHROMIUM, Screen, TillServer, launch_chromium
+from .browser import Screen, TillServer
 
 PINS = {"S01": "1111", "S02": "2222", "S03": "9999"}
 
@@ -131,20 +130,6 @@ def cashier(signed_in):
     """A cashier at an open till: a float of 100.00 counted."""
     signed_in.post("/api/session/open", {"float": 10000})
     return signed_in
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Headless Chromium through Playwright, one for all the browser tests."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}: `make setup` "
-                    "installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

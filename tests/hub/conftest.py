@@ -11,7 +11,6 @@ from tests.edge.conftest import (  # noqa: F401 (fixtures)
     api,
     app,
     cashier,
-    chromium,
     signed_in,
     store_file,
     till_config,

@@ -123,6 +123,11 @@ def sell_until(till, stop):
     try:
         session.call("POST", "/api/auth/sign-in", {"pin": PINS["S01"]})
         session.call("POST", "/api/session/open", {"float": 0}, ok=(200, 409))
+        sale = session.call("GET", "/api/sale", ok=(200, 404))[1].get("sale") or {}
+        if (sale.get("card_attempt") or {}).get("state") == "unknown":
+            # Killed mid-charge: the simulated terminal died with it, so nothing was taken.
+            session.call("POST", "/api/sale/card-check", {"went_through": False,
+                                                          "approver_pin": PINS["S02"]})
         while not stop.is_set():
             session.call("POST", "/api/sale/scan", {"code": WINE}, ok=(200, 409))
             session.call("POST", "/api/sale/scan", {"code": "LC1001"}, ok=(200, 409))  # C1
