@@ -11,11 +11,13 @@ unacknowledged at a time, and reconnects back off exponentially up to ``max_back
 
 Each connection gets a new birth/death sequence (``bd_seq``): the birth message says it,
 and the MQTT Will the broker publishes if the till vanishes carries the same number, so
-the hub can tell a late Will from the current connection's.
+the hub can tell a late Will from the current connection's. While connected, a ``status``
+every ``status_interval_s`` tells the hub the backlog and catalog the till has now.
 """
 import datetime
 import logging
 import threading
+import time
 from importlib.metadata import PackageNotFoundError, version
 
 import paho.mqtt.client as mqtt
@@ -51,6 +53,9 @@ class Publisher:
         self.settings = settings
         self.catalog_version = catalog_version
         self.max_inflight = int(settings.get("max_inflight", 20))
+        # How often a connected till tells the hub its backlog and catalog (a status).
+        self.status_interval = float(settings.get("status_interval_s", 60))
+        self.status_due = 0.0
         self.confirm_timeout = datetime.timedelta(
             seconds=float(settings.get("confirm_timeout_s", 30)))
         # Rows the broker acknowledged before this moment go again: set on each connection
@@ -128,6 +133,7 @@ class Publisher:
                  "catalog": self.catalog_version, "backlog": self.journal.outbox_backlog()}
         client.publish(till_topic(self.store, self.till_id, "birth"),
                        self._encode("birth", self.bd_seq, str(self.bd_seq), birth), qos=1)
+        self.status_due = time.monotonic() + self.status_interval  # the birth said it all
         self.connected.set()
         self.wake.set()
 
@@ -191,6 +197,16 @@ class Publisher:
             self.wake.clear()
             if self.connected.is_set():
                 self._send_some()
+                if time.monotonic() >= self.status_due:
+                    self._send_status()
+
+    def _send_status(self):
+        self.status_due = time.monotonic() + self.status_interval
+        status = {"bd_seq": self.bd_seq, "catalog": self.catalog_version,
+                  "backlog": self.journal.outbox_backlog()}
+        self.client.publish(till_topic(self.store, self.till_id, "status"),
+                            self._encode("status", self.bd_seq, str(self.bd_seq), status),
+                            qos=1)
 
     def _send_some(self):
         with self.lock:

@@ -53,7 +53,7 @@ VERIFIER = Verifier(snapshot_of)
 # subscribes again, and what it got meanwhile is lost; the tills send it again, as the hub
 # never confirmed it (docs/protocol.md).
 SUBSCRIPTIONS = tuple(f"$share/hub/tilly/v1/+/+/{level}"
-                      for level in ("sale", "session", "birth", "death"))
+                      for level in ("sale", "session", "birth", "death", "status"))
 
 
 @dataclass
@@ -234,8 +234,22 @@ def _death(envelope, last_sales):
     return "applied"
 
 
+def _status(envelope, last_sales):
+    """A connected till's backlog and catalog now; a late one of an old connection is
+    stale."""
+    body = envelope.body
+    updated = TillPresence.update(
+        last_seen=now(), catalog=body["catalog"], backlog=body["backlog"],
+    ).where(_presence(envelope.store, envelope.till)
+            & (TillPresence.bd_seq == body["bd_seq"]) & TillPresence.online).execute()
+    if not updated:
+        return "stale"
+    fleet.update_alerts(TillPresence.get(_presence(envelope.store, envelope.till)))
+    return "applied"
+
+
 HANDLERS = {"sale.completed": _sale, "session.closed": _session, "birth": _birth,
-            "death": _death}
+            "death": _death, "status": _status}
 
 
 def ack_message(store, till, ack):

@@ -63,6 +63,8 @@ SESSION = {"till": (STR,), "session": (INT,), "z_number": (INT,), "expected_cash
            "counted_total": (INT,), "over_short": (INT,), "counted": (DICT,)}
 BIRTH = {"bd_seq": (INT,), "software": (STR,), "catalog": (STR, NONE), "backlog": (INT,)}
 DEATH = {"bd_seq": (INT,)}
+# Every minute or so while connected: what a birth says that can change.
+STATUS = {"bd_seq": (INT,), "catalog": (STR, NONE), "backlog": (INT,)}
 # From the hub to one till: the outbox seqs it has handled (applied, duplicates, and those
 # kept as dead letters, listed again in "dead"), so the till stops sending them.
 ACK = {"seqs": (LIST,), "dead": (LIST,)}
@@ -102,6 +104,7 @@ SCHEMAS = {"sale.completed": _sale,
            "session.closed": lambda body: _fields(body, SESSION, "body"),
            "birth": lambda body: _fields(body, BIRTH, "body"),
            "death": lambda body: _fields(body, DEATH, "body"),
+           "status": lambda body: _fields(body, STATUS, "body"),
            "ack": _ack}
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 ROOT = "tilly/v1"
 # What a till publishes: a message kind (the outbox's) and the last topic level.
 TILL_KINDS = {"sale.completed": "sale", "session.closed": "session", "birth": "birth",
-              "death": "death"}
+              "death": "death", "status": "status"}
 # What the hub publishes to one till.
 HUB_KINDS = {"ack": "ack"}
 HUB = f"{ROOT}/hub"

@@ -106,6 +106,27 @@ def test_sales_are_published_and_marked_sent_on_puback(app, cashier, broker):
         hub.close()
 
 
+def test_a_connected_till_reports_its_backlog_as_it_changes(app, cashier, broker):
+    """No hub confirms here, so the backlog grows; each status says it, after the birth."""
+    hub = Hub(broker)
+    link = publisher(app, broker, status_interval_s=0.3)
+    link.start()
+    try:
+        wait_for(link.connected.is_set)
+        sell(cashier, [MILK])
+        sell(cashier, [WINE])
+        link.notify()
+        wait_for(lambda: any(envelope.body["backlog"] == 2
+                             for _, envelope in hub.wait("status", 1, timeout=0.5)))
+        _, status = hub.wait("status", 1)[0]
+        assert status.body["bd_seq"] == link.bd_seq
+        assert status.body["catalog"] == app.extensions["till"].catalog.version
+        assert {topic for topic, _ in hub.wait("status", 1)} == {"tilly/v1/store-1/T01/status"}
+    finally:
+        link.stop()
+        hub.close()
+
+
 def hub_ack(hub, seqs, dead=(), store="store-1", till="T01", topic=None):
     """What the hub's ingest publishes after its commit (hub.ingest.ack_message)."""
     payload = ack_message(store, till, Ack(set(seqs), set(dead)))

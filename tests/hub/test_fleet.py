@@ -66,6 +66,24 @@ def test_a_growing_backlog_is_alerted(hub_path):
     assert open_alerts() == []
 
 
+def status(bd_seq, backlog, catalog="7"):
+    return encode(Envelope(kind="status", store="store-1", till="T01", seq=bd_seq,
+                           id=str(bd_seq), at="2026-11-25T10:05:00+00:00",
+                           body={"bd_seq": bd_seq, "catalog": catalog, "backlog": backlog}))
+
+
+def test_a_backlog_growing_while_online_is_alerted_from_the_status(hub_path):
+    database = FleetAlert._meta.database
+    apply(database, TILL + "birth", presence("birth", 3, backlog=0))
+    assert apply(database, TILL + "status", status(3, BACKLOG_ALERT + 7, "8")) == "applied"
+    assert open_alerts() == ["backlog"]
+    assert (fleet()[0]["backlog"], fleet()[0]["catalog"]) == (BACKLOG_ALERT + 7, "8")
+    assert apply(database, TILL + "status", status(2, 0)) == "stale"  # an old connection's
+    assert open_alerts() == ["backlog"]
+    apply(database, TILL + "status", status(3, 0))
+    assert open_alerts() == []
+
+
 def test_the_fleet_lists_each_till_with_what_it_runs(hub_path):
     database = FleetAlert._meta.database
     apply(database, TILL + "birth", presence("birth", 1, backlog=3))
