@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from peewee import DataError, IntegrityError
+from peewee import Case, DataError, IntegrityError
 
 from shared.protocol import (
     HUB_STATE,
@@ -40,7 +40,7 @@ from shared.times import iso, now
 
 from . import fleet, loyalty, stock
 from .catalog_versions import snapshot_of
-from .models import DeadLetter, Sale, SaleCheck, TillPresence, ZReport
+from .models import DeadLetter, Sale, SaleCheck, TillPresence, ZReport, insert_rows
 from .session import Worker
 from .verify import Verifier
 
@@ -88,12 +88,16 @@ def apply_batch(database, messages):
                 ack.seqs.add(seq)
                 if outcome == "dead":
                     ack.dead.add(seq)
+        insert_rows(TillPresence, [{"store": store, "till": till}
+                                   for store, till in sorted(last_sales)], skip_conflicts=True)
         for (store, till), (seq, at) in sorted(last_sales.items()):
-            (TillPresence.update(last_sale_seq=seq)
-             .where(_presence(store, till) & (TillPresence.last_sale_seq < seq)).execute())
-            (TillPresence.update(last_sale_at=at)
-             .where(_presence(store, till) & (TillPresence.last_sale_at.is_null()
-                                              | (TillPresence.last_sale_at < at))).execute())
+            # Only upwards, in one statement: workers side by side never step back.
+            later = TillPresence.last_sale_at.is_null() | (TillPresence.last_sale_at < at)
+            TillPresence.update(
+                last_sale_seq=Case(None, [(TillPresence.last_sale_seq < seq, seq)],
+                                   TillPresence.last_sale_seq),
+                last_sale_at=Case(None, [(later, at)], TillPresence.last_sale_at),
+            ).where((TillPresence.store == store) & (TillPresence.till == till)).execute()
     return outcomes, acks
 
 
@@ -168,7 +172,7 @@ def _presence(store, till):
 def _once(model, key, fields):
     """Insert the row unless it is there: "applied" or "duplicate". A row that clashes
     with another on a unique key other than ``key`` is an IntegrityError."""
-    if model._meta.database.execute(model.insert(**fields).on_conflict_ignore()).rowcount:
+    if insert_rows(model, [fields], skip_conflicts=True):
         return "applied"
     if model.select().where(key).exists():
         return "duplicate"
@@ -196,7 +200,8 @@ def _sale(envelope, last_sales):
 def _check(store, body):
     """Re-price the sale as the till did and keep what that found; a mismatch is logged."""
     status, problems = VERIFIER.check(store, body)
-    SaleCheck.create(sale=body["uuid"], store=store, status=status, problems=problems)
+    insert_rows(SaleCheck, [{"sale": body["uuid"], "store": store, "status": status,
+                             "problems": problems}])
     if status == "mismatch":
         log.warning("sale %s of %s/%s does not re-price as the till did: %s", body["uuid"],
                     store, body["till"], "; ".join(problems))

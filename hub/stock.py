@@ -8,7 +8,7 @@ for a weighed product.
 """
 from peewee import fn
 
-from .models import StockMovement
+from .models import StockMovement, insert_rows
 
 
 def sale_movements(store, body):
@@ -32,10 +32,7 @@ def sale_movements(store, body):
 
 def record_sale(store, body):
     """Write a sale's movements (inside the caller's transaction)."""
-    movements = sale_movements(store, body)
-    if movements:
-        StockMovement.insert_many(movements).execute()
-    return len(movements)
+    return insert_rows(StockMovement, sale_movements(store, body))
 
 
 def on_hand(store, skus=None):
