@@ -203,8 +203,7 @@ def test_kill_9_loses_nothing(tmp_path, store_file):
             worker = threading.Thread(target=shopper.shop, args=(stop, slow_card))
             worker.start()
             if slow_card:
-                mid_tender += wait_for_pending_charge(till, acknowledged,
-                                                      time.monotonic() + 20)
+                wait_for_pending_charge(till, acknowledged, time.monotonic() + 20)
             else:
                 time.sleep(rng.uniform(0.2, 1.2))
             os.kill(till.process.pid, signal.SIGKILL)
@@ -212,7 +211,8 @@ def test_kill_9_loses_nothing(tmp_path, store_file):
             stop.set()
             worker.join()
         journal = journal_state(journal_file, acknowledged)
-        if slow_card:
+        if slow_card:  # what the journal holds, not what the observer saw in time, counts
             assert journal["attempt"] == ("pending",), "the kill missed the card charge"
+            mid_tender += 1
     assert mid_tender == ROUNDS // 2
     assert acknowledged["completed"], "no sale completed: the test proved nothing"
