@@ -26,6 +26,9 @@ PERMISSIONS = {
     "users.manage": {"admin"},
     "catalog.view": {"admin", "store_manager", "marketing", "viewer"},
     "catalog.edit": {"admin", "store_manager"},
+    "catalog.publish": {"admin", "store_manager"},
+    "promotions.edit": {"admin", "store_manager", "marketing"},
+    "stores.manage": {"admin"},
     "audit.view": {"admin"},
 }
 MAX_FAILURES = 5
