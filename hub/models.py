@@ -33,6 +33,7 @@ from shared.times import now
 
 from .catalog_versions import CatalogVersion
 from .registry import EnrolledTill, PairingCode
+from .schema import upgrade
 
 
 class HubModel(Model):
@@ -309,8 +310,9 @@ def insert_rows(model, rows, skip_conflicts=False):
 
 
 def open_database(url):
-    """The hub's store, its tables created if need be: ``postgresql://user@host/name``
-    (psycopg 3), or SQLite: ``sqlite:///path`` or a plain path."""
+    """The hub's store, made or migrated to this hub's schema (``hub/schema.py``):
+    ``postgresql://user@host/name`` (psycopg 3), or SQLite: ``sqlite:///path`` or a plain
+    path."""
     url = str(url)
     scheme = url.partition("://")[0] if "://" in url else "sqlite"
     if scheme in ("postgresql", "postgres"):
@@ -326,6 +328,8 @@ def open_database(url):
                          "postgresql://user@host/name")
     database.bind(MODELS)
     database.connect(reuse_if_open=True)
-    database.create_tables(MODELS)
-    database.close()
+    try:
+        upgrade(database, MODELS)
+    finally:
+        database.close()
     return database
