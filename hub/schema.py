@@ -1,6 +1,7 @@
-"""The hub's schema versions: each change to the models after version 1 comes with a step
-in ``MIGRATIONS`` (``playhouse.migrate``, on SQLite and PostgreSQL alike) that brings
-version n-1 to n, run when a hub process opens the database.
+"""The hub's schema versions: each change to the tables of version 1 and after (a column,
+an index, data to move) comes with a step in ``MIGRATIONS`` (``playhouse.migrate``, on
+SQLite and PostgreSQL alike) that brings version n-1 to n, run when a hub process opens
+the database. A new table needs no step: missing tables are made each time.
 
 Version 1 is the schema as the models first said it; a database made before the hub kept
 versions gets the tables it lacks and counts as version 1. Several hub processes start
@@ -61,4 +62,5 @@ def upgrade(database, models):
         for version in applied:
             MIGRATIONS[version](database, migrator_for(database), migrate)
             SchemaVersion.create(version=version)
+        database.create_tables(models)  # new tables need no step (CREATE ... IF NOT EXISTS)
         return applied

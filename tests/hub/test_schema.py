@@ -74,3 +74,9 @@ def test_hub_processes_starting_together_make_the_database_once(kind, tmp_path):
     else:
         with scratch_database() as url:
             start_three(url)
+
+
+def test_a_new_table_is_made_without_a_step(hub_db):
+    hub_db.drop_tables([StorePrice])
+    assert upgrade(hub_db, MODELS) == []
+    assert "store_price" in hub_db.get_tables()
