@@ -55,7 +55,7 @@ def create_app(settings):
     )
     database = open_database(settings["database"])
     app.extensions["hub_db"] = database
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
 
     @app.before_request
     def connect():
@@ -89,7 +89,7 @@ def create_app(settings):
     def http_error(error):
         return _error_page(error.code, error.name, error.description)
 
-    from .views import auth, catalog, fleet, promotions, stores, users
+    from .views import api, auth, catalog, fleet, promotions, stores, tokens, users
 
     app.extensions["hub_jobs"] = catalog.Jobs()
     app.register_blueprint(auth.bp)
@@ -98,5 +98,8 @@ def create_app(settings):
     app.register_blueprint(users.bp)
     app.register_blueprint(stores.bp)
     app.register_blueprint(promotions.bp)
+    app.register_blueprint(tokens.bp)
+    csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on
+    app.register_blueprint(api.bp)
     app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))
     return app

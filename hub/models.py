@@ -171,6 +171,20 @@ class User(HubModel):
     created_at = DateTimeField(default=now)
 
 
+class ApiToken(HubModel):
+    """A token an integration sends as ``Authorization: Bearer``; it acts as its user, with
+    that user's role (``hub/api_tokens.py``). Only its SHA-256 is kept."""
+
+    user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
+    name = CharField()
+    digest = CharField(unique=True)
+    prefix = CharField()  # its first characters, to tell tokens apart on the page
+    created_at = DateTimeField(default=now)
+    expires_at = DateTimeField(null=True)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
 class SignInAttempt(HubModel):
     """A failed sign-in, kept to slow down guessing (``hub/accounts.py``)."""
 
@@ -268,8 +282,8 @@ class Promotion(HubModel):
 
 
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
-          LoyaltyEntry, CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate,
-          Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
+          LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
+          TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
           CatalogVersion)
 
 
