@@ -77,5 +77,6 @@ def preview_basket():
                                   coupons=[request.form["try_coupon"].strip()]
                                   if request.form.get("try_coupon", "").strip() else [])
     exponent = store.details.get("currency", {}).get("exponent", 2) if store else 2
+    # 200 either way: it is a part of the page, and htmx swaps in only a success.
     return render_template("promotion_preview.html", result=result, problem=problem,
-                           exponent=exponent), 200 if result else 422
+                           exponent=exponent)

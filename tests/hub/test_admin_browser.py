@@ -1,6 +1,7 @@
 """The admin app in real headless Chromium, on a laptop and a tablet: an admin signs in,
 sees the fleet with an offline till flagged, adds a user, finds it in the audit log, and
-creates a product (a wrong barcode first), then finds it by its barcode."""
+creates a product (a wrong barcode first), then finds it by its barcode; marketing
+writes a promotion (a wrong field first), previews it on a sample basket and saves it."""
 import threading
 
 import pytest
@@ -10,9 +11,10 @@ from werkzeug.serving import make_server
 from hub.accounts import create_user
 from hub.app import create_app
 from hub.ingest import apply
-from hub.models import TaxClass
+from hub.models import Promotion
+from hub.stores import import_store_file
 from tests.edge.browser import Screen
-from tests.edge.conftest import ean13
+from tests.edge.conftest import ean13, store
 from tests.hub.test_fleet import TILL, presence
 
 TEA_BARCODE = ean13("400000000001")
@@ -23,8 +25,9 @@ SIZES = [{"width": 1280, "height": 800}, {"width": 768, "height": 1024}]
 def hub_url(tmp_path):
     app = create_app({"database": tmp_path / "hub.sqlite3", "instance": tmp_path / "hub"})
     create_user("system", "ada", "Ada Admin", "admin", "correct horse battery")
-    TaxClass.create(code="standard", name="Standard")
+    create_user("system", "mo", "Mo Market", "marketing", "correct horse battery")
     database = app.extensions["hub_db"]
+    import_store_file(database, store(), "system")  # store "test": tax classes, MILK…
     apply(database, TILL + "birth", presence("birth", 1))
     apply(database, "tilly/v1/store-1/T02/death", presence("death", 0, till="T02"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -79,6 +82,42 @@ def test_sign_in_fleet_and_a_new_user(chromium, hub_url, size):
         hub.shot("products")
         hub.tap("sign-out")
         expect(hub("sign-in-form")).to_be_visible()
+        assert hub.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size['width']}x{size['height']}")
+def test_marketing_creates_a_promotion_with_a_preview(chromium, hub_url, size):
+    context = chromium.new_context(viewport=size)
+    hub = Screen(context.new_page(), "test_hub_promotion", size)
+    try:
+        hub.page.goto(hub_url + "/promotions")
+        hub("username").fill("mo")
+        hub("password").fill("correct horse battery")
+        hub.tap("sign-in")
+        hub.tap("new-promotion")
+        hub("code").fill("MILK3")
+        hub("name").fill("Milk 3 for 2.00")
+        hub("type").select_option("mix_match")
+        expect(hub("percent")).to_be_hidden()  # the deal's fields follow the type
+        hub("skus").fill("MILK")
+        hub("qty").fill("1")
+        hub("price").fill("2.00")
+        hub("stores").fill("test")
+        hub("basket").fill("MILK x 4\nBREAD")
+        hub.tap("preview")
+        expect(hub("preview-error")).to_contain_text("qty")
+        hub("qty").fill("3")
+        hub.tap("preview")
+        expect(hub("preview-saving")).to_have_text("1.00")
+        expect(hub("preview-total")).to_have_text("6.45")
+        hub.shot("promotion-preview")
+        hub.tap("save-promotion")
+        expect(hub("status")).to_contain_text("running")
+        hub.page.get_by_role("link", name="← Promotions").click()
+        expect(hub("promotions")).to_contain_text("Milk 3 for 2.00")
+        assert Promotion.get(Promotion.code == "MILK3").rule["qty"] == 3
         assert hub.errors == []
     finally:
         context.close()

@@ -102,7 +102,7 @@ def test_marketing_writes_a_promotion_previews_it_and_removes_it(admin, test_sto
     assert 'data-test="preview-total">6.45<' in preview
     refused = admin.submit("/promotions/preview", {**THREE_FOR_TWO, "preview_store": "test",
                                                    "basket": "APPLE x 3"},
-                           form_page="/promotions/MILK3", status=422).get_data(as_text=True)
+                           form_page="/promotions/MILK3", status=200).get_data(as_text=True)
     assert "sold by weight: give grams" in refused
     none = admin.submit("/promotions/preview", {**THREE_FOR_TWO, "preview_store": "test",
                                                 "basket": "APPLE x 450g"},
