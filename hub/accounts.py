@@ -27,6 +27,9 @@ PERMISSIONS = {
     "catalog.view": {"admin", "store_manager", "marketing", "viewer"},
     "catalog.edit": {"admin", "store_manager"},
     "audit.view": {"admin"},
+    "inventory.view": {"admin", "store_manager", "viewer"},
+    "inventory.manage": {"admin", "store_manager"},
+    "inventory.approve": {"admin", "store_manager"},
 }
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20
