@@ -249,6 +249,15 @@ def stock_rows(store, query="", flagged=False, limit=500):
     return rows
 
 
+def alerts(store):
+    """How many SKUs of ``store`` are low (at or below their reorder point) and how many
+    negative: the stock page's banner."""
+    held = on_hand(store)
+    low = sum(1 for sku, point in StockLevel.select(StockLevel.sku, StockLevel.reorder_point)
+              .where(StockLevel.store == store).tuples() if held.get(sku, 0) <= point)
+    return {"low": low, "negative": sum(1 for quantity in held.values() if quantity < 0)}
+
+
 def set_level(by, store, code, reorder_point, safety_stock, supplier_id):
     store = check_store(store)
     product = find_product(code)

@@ -35,9 +35,10 @@ def _render(template, status=200, **context):
 def stock():
     stores, store = _store_choice()
     query, flagged = request.args.get("q", ""), request.args.get("flagged") == "1"
-    rows = inventory.stock_rows(store, query, flagged) if store in stores else []
-    return _render("stock.html", stores=stores, store=store, rows=rows, query=query,
-                   flagged=flagged)
+    known = store in stores
+    return _render("stock.html", stores=stores, store=store, query=query, flagged=flagged,
+                   rows=inventory.stock_rows(store, query, flagged) if known else [],
+                   alerts=inventory.alerts(store) if known else {})
 
 
 @bp.get("/inventory/<store>/<sku>")

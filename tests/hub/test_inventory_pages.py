@@ -156,6 +156,7 @@ def test_a_stocktake_through_its_pages_and_the_stock_flags(admin, shop):
     stock = admin.page("/inventory?store=store-1")
     assert re.search(r'data-test="stock-CHEESE"[^>]*class="alert"', stock)
     assert 'data-test="negative"' in stock and 'data-test="low"' in stock
+    assert re.search(r"1 at or below the reorder point,\s+1 with negative stock", stock)
     flagged = admin.page("/inventory?store=store-1&flagged=1&q=chee")
     assert "stock-CHEESE" in flagged and "stock-MILK" not in flagged
     assert "spoilt" not in admin.page("/inventory/store-1/CHEESE")  # reasons in the audit
