@@ -72,7 +72,7 @@ def create_order(by, supplier_id, store):
 def _state(order, *states):
     if order.state not in states:
         raise InventoryError(f"{order.number} is {STATE_NAMES[order.state].lower()}: "
-                             "it cannot be changed so")
+                             "that cannot be done to it now")
 
 
 def _fresh(order):

@@ -1,6 +1,7 @@
 """Inventory on the one stock ledger, on SQLite and PostgreSQL: purchase orders received in
 parts, transfers, adjustments, stocktakes with sales during the count, low stock and
 reorder suggestions; a change with anything wrong in it writes nothing."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -207,3 +208,31 @@ def test_low_stock_and_reorder_suggestions_from_sales_velocity(shop):
     assert milk["low"] and milk["negative"] and milk["suggested"] == 7 + 3 + 45 - 2
     assert not rows["BREAD"]["low"] and rows["BREAD"]["suggested"] == 0
     assert [row["sku"] for row in inventory.reorder("store-1")] == ["MILK", "BREAD"]
+
+
+def test_two_receipts_at_once_never_take_in_more_than_ordered(shop):
+    database = shop._meta.database
+    supplier = purchasing.create_supplier(shop, "Dairy Co", "", "3")
+    order = purchasing.create_order(shop, supplier.id, "store-1")
+    purchasing.add_line(shop, order, "MILK", "5", "0.60")
+    purchasing.send(shop, order)
+    database.close()  # each receiver below has its own connection
+    start, outcomes = threading.Barrier(2), []
+
+    def receive():
+        with database.connection_context():
+            start.wait()
+            try:
+                outcomes.append(purchasing.receive(shop, order, {1: "5"}).state)
+            except InventoryError as exc:
+                outcomes.append(str(exc))
+
+    receivers = [threading.Thread(target=receive) for _ in range(2)]
+    for receiver in receivers:
+        receiver.start()
+    for receiver in receivers:
+        receiver.join()
+    database.connect(reuse_if_open=True)
+    assert sorted(outcomes) == ["PO-00001 is received: that cannot be done to it now",
+                                "received"]
+    assert on_hand("store-1") == {"MILK": 5}
