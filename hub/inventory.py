@@ -187,6 +187,14 @@ def transfer(by, source, destination, items):
     return document
 
 
+def left_negative(document):
+    """The SKUs an adjustment or transfer left negative in its (source) store."""
+    skus = [row[0] for row in StockMovement.select(StockMovement.sku)
+            .where(StockMovement.reference.startswith(document.number)).tuples()]
+    return sorted(sku for sku, quantity in on_hand(document.store, skus).items()
+                  if quantity < 0)
+
+
 # -- what a store holds, what is low, what to reorder ----------------------------------------
 
 def on_order(store, skus=None):
@@ -366,6 +374,7 @@ def count(by, stocktake, code, quantity):
 def variances(stocktake):
     """Each count with the ledger's view: at the start, moved until it was counted,
     expected, variance (counted − expected); as written, once approved."""
+    stocktake = Stocktake.get_by_id(stocktake.id)  # as it is now: approved or not
     counts = StocktakeCount
     moves = StockMovement
     if stocktake.state == "approved":
@@ -396,8 +405,8 @@ def variances(stocktake):
 
 
 def uncounted(stocktake, limit=200):
-    """SKUs in the stocktake's scope that hold stock but were not counted (they keep
-    their stock: a count of zero must be entered)."""
+    """(sku, on hand) of the SKUs in the stocktake's scope that hold stock but were not
+    counted: they keep their stock unless approved with ``zero_uncounted``."""
     held = on_hand(stocktake.store)
     counted = {row.sku for row in StocktakeCount.select(StocktakeCount.sku)
                .where(StocktakeCount.stocktake == stocktake)}
@@ -412,11 +421,23 @@ def uncounted(stocktake, limit=200):
     return [(sku, held[sku]) for sku in skus[:limit]]
 
 
-def approve(by, stocktake):
-    """Write each count's variance as a ``stocktake`` movement, and close the stocktake."""
+def approve(by, stocktake, zero_uncounted=False):
+    """Write each count's variance as a ``stocktake`` movement, and close the stocktake.
+    ``zero_uncounted``: what holds stock in its scope but was not counted is counted as
+    none now (for a count of everything on the shelves)."""
     with database().atomic():
         stocktake = _fresh(stocktake)
         _counting(stocktake)
+        missing = [sku for sku, _ in uncounted(stocktake, limit=None)] if zero_uncounted \
+            else []
+        if missing:
+            at = iso(now())
+            units = dict(StockMovement.select(StockMovement.sku, StockMovement.unit)
+                         .where((StockMovement.store == stocktake.store)
+                                & StockMovement.sku.in_(missing)).distinct().tuples())
+            insert_rows(StocktakeCount, [
+                {"stocktake": stocktake.id, "sku": sku, "unit": units[sku], "counted": 0,
+                 "counted_by": by.username, "counted_at": at} for sku in missing])
         rows = variances(stocktake)
         if not rows:
             raise InventoryError("nothing was counted: count at least one item, or cancel")
@@ -433,7 +454,7 @@ def approve(by, stocktake):
             "approved", by.username, at
         stocktake.save()
         audit(by, "stocktake.approve", reference,
-              {"store": stocktake.store, "counted": len(rows),
+              {"store": stocktake.store, "counted": len(rows), "zeroed": missing,
                "variances": {row.sku: row.variance for row in rows if row.variance}})
     return stocktake
 

@@ -75,8 +75,12 @@ def _stock_form(template, make, fields, done):
     """Adjust or transfer: ``make(user, *fields)`` writes the document; then its store."""
     def change(user, form):
         document = make(user, *(form.get(name) for name in fields))
+        negative = inventory.left_negative(document)
+        warning = f"; now negative in {document.store}: {', '.join(negative)}" \
+            if negative else ""
         return url_for("inventory.stock", store=document.store,
-                       done=done.format(number=document.number, to=document.to_store))
+                       done=done.format(number=document.number, to=document.to_store)
+                       + warning)
     return _form_page(template, "inventory.manage", change, _store_context)
 
 
@@ -238,7 +242,7 @@ STOCKTAKE_ACTIONS = {
     "count": ("inventory.manage", lambda user, stocktake, form: inventory.count(
         user, stocktake, form.get("sku"), form.get("counted"))),
     "approve": ("inventory.approve", lambda user, stocktake, form: inventory.approve(
-        user, stocktake)),
+        user, stocktake, zero_uncounted=form.get("zero_uncounted") == "yes")),
     "cancel": ("inventory.manage", lambda user, stocktake, form: inventory.cancel_stocktake(
         user, stocktake)),
 }

@@ -236,3 +236,18 @@ def test_two_receipts_at_once_never_take_in_more_than_ordered(shop):
     assert sorted(outcomes) == ["PO-00001 is received: that cannot be done to it now",
                                 "received"]
     assert on_hand("store-1") == {"MILK": 5}
+
+
+def test_a_count_of_everything_can_set_what_was_not_counted_to_none(shop):
+    inventory.adjust(shop, "store-1", "MILK", "4", "opening stock")
+    inventory.adjust(shop, "store-1", "CHEESE", "900", "opening stock")
+    inventory.adjust(shop, "store-2", "BREAD", "3", "opening stock")
+    stocktake = inventory.start_stocktake(shop, "store-1", "")
+    inventory.count(shop, stocktake, "MILK", "5")
+    assert inventory.uncounted(stocktake) == [("CHEESE", 900)]
+    inventory.approve(shop, stocktake, zero_uncounted=True)
+    assert on_hand("store-1") == {"MILK": 5, "CHEESE": 0}
+    assert on_hand("store-2") == {"BREAD": 3}  # another store's stock is not in scope
+    assert {row.sku: (row.counted, row.variance, row.unit)
+            for row in inventory.variances(stocktake)} == \
+        {"MILK": (5, 1, "pcs"), "CHEESE": (0, -900, "g")}
