@@ -310,6 +310,7 @@ def reorder(store, days=SALES_DAYS):
                      "lead_days": lead, "reorder_point": level.reorder_point,
                      "safety_stock": level.safety_stock,
                      "supplier": level.supplier.name if level.supplier else "",
+                     "supplier_id": level.supplier.id if level.supplier else None,
                      "low": quantity <= level.reorder_point, "negative": quantity < 0,
                      "suggested": max(0, need - quantity - expected)})
     rows.sort(key=lambda row: (not row["low"], row["sku"]))

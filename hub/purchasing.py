@@ -19,6 +19,7 @@ from .inventory import (
     find_product,
     locked,
     parse_quantity,
+    reorder,
     unit_of,
 )
 from .models import PurchaseOrder, PurchaseOrderLine, StockMovement, Supplier, insert_rows
@@ -191,6 +192,40 @@ def receive(by, order, quantities, confirm_over=False):
                                                for number, quantity in received.items()},
                "over": bool(over)})
     return order
+
+
+def draft_from_suggestions(by, store):
+    """A draft order per supplier of ``store``'s reorder suggestions (SKUs without a
+    supplier are left out), each line at the cost last ordered from that supplier, or 0
+    where there is none yet (to be corrected before sending)."""
+    store = check_store(store)
+    wanted = {}
+    for row in reorder(store):
+        if row["suggested"] and row["supplier_id"]:
+            wanted.setdefault(row["supplier_id"], []).append(row)
+    if not wanted:
+        raise InventoryError(f"nothing to order for {store}: no SKU with a supplier has a "
+                             "suggestion")
+    orders = []
+    with database().atomic():
+        for supplier_id, rows in sorted(wanted.items()):
+            order = PurchaseOrder.create(supplier=supplier_id, store=store,
+                                         created_by=by.username)
+            for number, row in enumerate(rows, 1):
+                last = (PurchaseOrderLine.select(PurchaseOrderLine.unit_cost)
+                        .join(PurchaseOrder)
+                        .where((PurchaseOrder.supplier == supplier_id)
+                               & (PurchaseOrderLine.sku == row["sku"]))
+                        .order_by(PurchaseOrderLine.id.desc()).first())
+                product = find_product(row["sku"])
+                PurchaseOrderLine.create(order=order, line=number, sku=row["sku"],
+                                         unit=unit_of(product), quantity=row["suggested"],
+                                         unit_cost=last.unit_cost if last else 0)
+            audit(by, "po.create", order.number,
+                  {"supplier": order.supplier.name, "store": store,
+                   "from": "reorder suggestions"})
+            orders.append(order)
+    return orders
 
 
 def receipts(order):

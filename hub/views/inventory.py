@@ -112,6 +112,22 @@ def reorder():
         "rows": inventory.reorder(store) if store in stores else []})
 
 
+@bp.post("/inventory/reorder/draft-orders")
+@requires("inventory.manage")
+def draft_orders():
+    """Draft purchase orders from the store's suggestions, to check and send."""
+    _checked()
+    stores, store = _store_choice()
+    try:
+        made = purchasing.draft_from_suggestions(current_user(), store)
+    except InventoryError as exc:
+        return _render("reorder.html", 400, stores=stores, store=store, values={},
+                       error=str(exc), suppliers=_suppliers(), rows=inventory.reorder(store)
+                       if store in stores else [])
+    return redirect(url_for("inventory.orders", done="Drafted " + ", ".join(
+        order.number for order in made) + ": check the quantities and costs, then send"))
+
+
 def _suppliers():
     return list(Supplier.select().order_by(Supplier.name))
 

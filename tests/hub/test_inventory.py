@@ -13,6 +13,7 @@ from hub.models import (
     Barcode,
     Product,
     PurchaseOrder,
+    PurchaseOrderLine,
     StockMovement,
     StocktakeCount,
     TillPresence,
@@ -251,3 +252,22 @@ def test_a_count_of_everything_can_set_what_was_not_counted_to_none(shop):
     assert {row.sku: (row.counted, row.variance, row.unit)
             for row in inventory.variances(stocktake)} == \
         {"MILK": (5, 1, "pcs"), "CHEESE": (0, -900, "g")}
+
+
+def test_reorder_suggestions_become_draft_orders_at_the_last_cost(shop):
+    dairy = purchasing.create_supplier(shop, "Dairy Co", "", "14")
+    bakers = purchasing.create_supplier(shop, "Bakers", "", "1")
+    with pytest.raises(InventoryError, match="nothing to order"):
+        purchasing.draft_from_suggestions(shop, "store-1")
+    earlier = purchasing.create_order(shop, dairy.id, "store-2")
+    purchasing.add_line(shop, earlier, "MILK", "10", "0.58")
+    inventory.set_level(shop, "store-1", "MILK", "5", "10", str(dairy.id))
+    inventory.set_level(shop, "store-1", "CHEESE", "500", "1000", str(dairy.id))
+    inventory.set_level(shop, "store-1", "BREAD", "2", "4", str(bakers.id))
+    inventory.adjust(shop, "store-1", "BREAD", "9", "opening stock")  # enough bread
+    orders = purchasing.draft_from_suggestions(shop, "store-1")
+    assert [(order.number, order.supplier.name, order.state) for order in orders] == \
+        [("PO-00002", "Dairy Co", "draft")]
+    assert [(line.sku, line.quantity, line.unit, line.unit_cost) for line in
+            orders[0].lines.order_by(PurchaseOrderLine.line)] == \
+        [("CHEESE", 1000, "g", 0), ("MILK", 10, "pcs", 58)]

@@ -146,6 +146,18 @@ def test_a_purchase_order_through_its_pages(admin, shop):
     assert on_hand("store-2") == {"MILK": 11, "CHEESE": 2500}
     assert 'data-test="receive"' not in page
 
+    admin.submit("/inventory/reorder?store=store-2", {
+        "store": "store-2", "sku": "MILK", "reorder_point": "12", "safety_stock": "30",
+        "supplier": str(supplier.id)}, status=302)
+    page = admin.page("/inventory/reorder?store=store-2")
+    assert re.search(r'data-test="suggested">19<', page) and 'data-test="low"' in page
+    done = admin.submit("/inventory/reorder/draft-orders?store=store-2", {},
+                        status=302).location
+    assert "Drafted PO-00002" in admin.page(done)
+    assert 'data-test="order-total">11.40<' in admin.page("/purchase-orders/2")  # 19 × 0.60
+    response = admin.submit("/inventory/reorder/draft-orders?store=store-1", {}, status=400)
+    assert "nothing to order for store-1" in response.get_data(as_text=True)
+
 
 def test_a_stocktake_through_its_pages_and_the_stock_flags(admin, shop):
     manager = User.get(User.username == "store-manager")
