@@ -82,6 +82,7 @@ def _fresh(order):
 
 
 def add_line(by, order, code, quantity, unit_cost):
+    """A line of a draft; a SKU already on the order gets the new quantity and cost."""
     product = find_product(code)
     quantity = parse_quantity(quantity)
     try:
@@ -93,10 +94,12 @@ def add_line(by, order, code, quantity, unit_cost):
     with database().atomic():
         order = _fresh(order)
         _state(order, "draft")
-        last = max((line.line for line in order.lines), default=0)
-        line = PurchaseOrderLine.create(order=order, line=last + 1, sku=product.sku,
-                                        unit=unit_of(product), quantity=quantity,
-                                        unit_cost=cost)
+        lines = list(order.lines)
+        line = next((line for line in lines if line.sku == product.sku), None) \
+            or PurchaseOrderLine(order=order, sku=product.sku, unit=unit_of(product),
+                                 line=max((line.line for line in lines), default=0) + 1)
+        line.quantity, line.unit_cost = quantity, cost
+        line.save()
         audit(by, "po.line", order.number, {"sku": product.sku, "quantity": quantity,
                                             "unit_cost": cost})
     return line

@@ -271,3 +271,7 @@ def test_reorder_suggestions_become_draft_orders_at_the_last_cost(shop):
     assert [(line.sku, line.quantity, line.unit, line.unit_cost) for line in
             orders[0].lines.order_by(PurchaseOrderLine.line)] == \
         [("CHEESE", 1000, "g", 0), ("MILK", 10, "pcs", 58)]
+    purchasing.add_line(shop, orders[0], "CHEESE", "1500", "10.50")  # the cost, corrected
+    assert [(line.line, line.sku, line.quantity, line.unit_cost) for line in
+            orders[0].lines.order_by(PurchaseOrderLine.line)] == \
+        [(1, "CHEESE", 1500, 1050), (2, "MILK", 10, 58)]

@@ -127,15 +127,16 @@ def test_a_purchase_order_through_its_pages(admin, shop):
     supplier = Supplier.get()
     location = admin.submit("/purchase-orders", {"supplier": str(supplier.id),
                                                  "store": "store-2"}, status=302).location
-    admin.submit(location + "/lines", {"sku": "MILK", "quantity": "10", "unit_cost": "0.6"},
-                 status=302)
-    admin.submit(location + "/lines", {"sku": "CHEESE", "quantity": "2500",
-                                       "unit_cost": "9.99"}, status=302)
-    admin.submit(location + "/lines", {"sku": "MILK", "quantity": "1", "unit_cost": "1"},
-                 status=302)
-    admin.submit(location + "/remove", {"line": "3"}, status=302)
+    for sku, quantity, cost in [("MILK", "1", "1"), ("CHEESE", "2", "3"), ("remove", "2", ""),
+                                ("CHEESE", "2500", "9.99"), ("MILK", "10", "0.6")]:
+        if sku == "remove":  # a line taken off
+            admin.submit(location + "/remove", {"line": quantity}, status=302)
+        else:  # MILK again: line 1 gets the new quantity and cost
+            admin.submit(location + "/lines", {"sku": sku, "quantity": quantity,
+                                               "unit_cost": cost}, status=302)
     page = admin.page(location)
     assert 'data-test="order-total">30.98<' in page  # 6.00 + 2.5 kg at 9.99 (24.975 up)
+    assert 'data-test="line-3"' not in page
     admin.submit(location + "/send", {}, status=302)
     admin.submit(location + "/receive", {"line-1": "4", "line-2": ""}, status=302)
     assert "Partially received" in admin.page(location)
