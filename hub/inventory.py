@@ -223,10 +223,11 @@ def sold(store, skus, days=SALES_DAYS):
     return {sku: max(0, -int(quantity)) for sku, quantity in query.tuples()}
 
 
-def stock_rows(store, query="", flagged=False, limit=500):
+def stock_rows(store, query="", flagged=False, limit=500, held=None):
     """The store's SKUs that ever moved or have a reorder point, with their flags:
-    negative, low (at or below the reorder point)."""
-    held = on_hand(store)
+    negative, low (at or below the reorder point). ``held``: its ``on_hand``, if known
+    (summing a store's whole ledger is this page's cost)."""
+    held = on_hand(store) if held is None else held
     levels = {level.sku: level for level in StockLevel.select().where(StockLevel.store == store)}
     skus = sorted(set(held) | set(levels))
     query = (query or "").strip().lower()
@@ -257,10 +258,10 @@ def stock_rows(store, query="", flagged=False, limit=500):
     return rows
 
 
-def alerts(store):
+def alerts(store, held=None):
     """How many SKUs of ``store`` are low (at or below their reorder point) and how many
-    negative: the stock page's banner."""
-    held = on_hand(store)
+    negative: the stock page's banner. ``held``: its ``on_hand``, if known."""
+    held = on_hand(store) if held is None else held
     low = sum(1 for sku, point in StockLevel.select(StockLevel.sku, StockLevel.reorder_point)
               .where(StockLevel.store == store).tuples() if held.get(sku, 0) <= point)
     return {"low": low, "negative": sum(1 for quantity in held.values() if quantity < 0)}

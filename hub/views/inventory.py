@@ -35,10 +35,10 @@ def _render(template, status=200, **context):
 def stock():
     stores, store = _store_choice()
     query, flagged = request.args.get("q", ""), request.args.get("flagged") == "1"
-    known = store in stores
+    held = inventory.on_hand(store) if store in stores else {}
     return _render("stock.html", stores=stores, store=store, query=query, flagged=flagged,
-                   rows=inventory.stock_rows(store, query, flagged) if known else [],
-                   alerts=inventory.alerts(store) if known else {})
+                   rows=inventory.stock_rows(store, query, flagged, held=held)
+                   if store in stores else [], alerts=inventory.alerts(store, held))
 
 
 @bp.get("/inventory/<store>/<sku>")
