@@ -1,8 +1,9 @@
 """The hub's commands:
 
 - ``ingest --db HUB [--host --port --worker]`` runs an ingest worker (as many as wanted);
-- ``catalog publish --db HUB --store S --file store.json`` makes a store's next catalog
-  version, and ``catalog serve --db HUB`` sends the versions to the tills (run one);
+- ``catalog publish --db HUB --store S [--file store.json]`` makes a store's next catalog
+  version from the hub's catalog (importing the store file first), and ``catalog serve
+  --db HUB`` sends the versions to the tills and the scheduled ones (run one);
 - ``certs --out DIR --host NAME`` makes the TLS certificates;
 - ``web``, ``user``, ``fleet`` and ``products`` serve the admin app, add its users, list the
   fleet and move the products CSV (hub/admin_commands.py);
@@ -21,7 +22,7 @@ import sys
 from .admin_commands import COMMANDS as ADMIN_COMMANDS
 from .admin_commands import add_commands as add_admin_commands
 from .admin_commands import run as run_admin_command
-from .catalog_push import CatalogServer, publish_file
+from .catalog_push import CatalogServer, publish_command
 from .certs import make_certificates
 from .ingest import Ingest
 from .models import open_database
@@ -42,10 +43,10 @@ def main(argv=None):
     ingest.add_argument("--worker", default="1", help="this worker's name (its MQTT session)")
     catalog = commands.add_parser("catalog", help="the tills' catalog versions")
     actions = catalog.add_subparsers(dest="action", required=True)
-    publish = actions.add_parser("publish", help="a store file as the store's next version")
+    publish = actions.add_parser("publish", help="the store's catalog as its next version")
     publish.add_argument("--db", required=True, help=DB_HELP)
     publish.add_argument("--store", required=True, help="the store's id")
-    publish.add_argument("--file", required=True, help="the store file (a till's format)")
+    publish.add_argument("--file", help="a store file (a till's format) to import first")
     _broker_client(actions.add_parser("serve", help="send new versions to the tills and "
                                       "answer their catch-up requests"))
     certs = commands.add_parser("certs", help="a shop CA and the broker's TLS certificate")
@@ -62,7 +63,7 @@ def main(argv=None):
         print(f"written: {out}/ca.crt (give to tills), server.crt and server.key (broker)")
         return 0
     if args.command == "catalog" and args.action == "publish":
-        return publish_file(open_database(args.db), args.store, args.file)
+        return publish_command(open_database(args.db), args.store, args.file)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if args.command in TILL_COMMANDS:
         return run_till_command(args)

@@ -89,13 +89,15 @@ def create_app(settings):
     def http_error(error):
         return _error_page(error.code, error.name, error.description)
 
-    from .views import auth, catalog, fleet, inventory, users
+    from .views import auth, catalog, fleet, inventory, promotions, stores, users
 
     app.extensions["hub_jobs"] = catalog.Jobs()
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(fleet.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(stores.bp)
+    app.register_blueprint(promotions.bp)
     app.register_blueprint(inventory.bp)
     app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))
     return app

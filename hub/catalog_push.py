@@ -26,8 +26,8 @@ from shared.protocol.catalog import (
 )
 from shared.times import iso, now
 
-from . import catalog_versions
-from .models import DeadLetter, TillPresence
+from . import catalog_versions, stores
+from .models import DeadLetter, Store, TillPresence
 from .session import Worker
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ SUBSCRIPTION = "tilly/v1/+/+/catalog"
 
 class CatalogServer(Worker):
     POLL_S = 0.1
+    SCHEDULE_S = 10.0
 
     def __init__(self, database, settings):
         self.database = database
@@ -50,6 +51,7 @@ class CatalogServer(Worker):
         self.client.on_message = self._on_message
         self.connected = threading.Event()
         self.stopping = threading.Event()
+        self.scheduled_at = None  # the last look for promotions that started or ended
         self.thread = threading.Thread(target=self._send_new_versions, name="catalog",
                                        daemon=True)
 
@@ -66,6 +68,7 @@ class CatalogServer(Worker):
         while not self.stopping.wait(self.POLL_S):
             if not self.connected.is_set():
                 continue
+            self._publish_scheduled()
             try:
                 for row in catalog_versions.unpublished():
                     kind, base = (("catalog.delta", row.version - 1) if row.delta
@@ -92,6 +95,22 @@ class CatalogServer(Worker):
         except (RuntimeError, ValueError):
             return False
         return all(info.is_published() for info in infos)
+
+    def _publish_scheduled(self):
+        """New versions for the stores whose promotions started or ended since the last
+        look (on start: since the oldest store's latest version), every ``SCHEDULE_S``."""
+        moment = now()
+        if self.scheduled_at is not None \
+                and (moment - self.scheduled_at).total_seconds() < self.SCHEDULE_S:
+            return
+        try:
+            since = self.scheduled_at or catalog_versions.oldest_latest() or moment
+            for store, version in stores.publish_scheduled(self.database, since, moment):
+                log.info("catalog %s version %d made: a promotion started or ended",
+                         store, version)
+            self.scheduled_at = moment
+        except Exception:
+            log.exception("could not publish the scheduled catalogs; trying again")
 
     # -- a till's request or report (paho's thread) ----------------------------------------
 
@@ -136,18 +155,28 @@ class CatalogServer(Worker):
                 update={TillPresence.catalog: str(version)}).execute()
 
 
-def publish_file(database, store, path):
-    """``python -m hub catalog publish``: a store file as the store's next version; the
-    exit status (1, with the reason, if it is refused)."""
+def publish_command(database, code, path=None):
+    """``python -m hub catalog publish``: the store's catalog (after importing the store
+    file at ``path``, if given) as its next version; the exit status (1, with the reason,
+    if it is refused)."""
     try:
-        snapshot = json.loads(Path(path).read_bytes())
-        version = catalog_versions.publish(database, store, snapshot)
+        if path is not None:
+            data = json.loads(Path(path).read_bytes())
+            if isinstance(data, dict) and isinstance(data.get("store"), dict) \
+                    and data["store"].get("id") != code:
+                raise ValueError(f"the file is store {data['store'].get('id')!r}'s, "
+                                 f"not {code!r}")
+            stores.import_store_file(database, data, "cli")
+        store = Store.get_or_none(Store.code == code)
+        if store is None:
+            raise ValueError(f"no store {code!r}: give its store file with --file")
+        version = stores.publish(database, store, "cli")
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # not JSON, or CatalogRefused
+    except ValueError as exc:  # not JSON, StoreFileError or CatalogRefused
         print(f"refused: {exc}", file=sys.stderr)
         return 1
-    print(f"{store}: version {version}" if version else
-          f"{store}: unchanged, still version {catalog_versions.latest(store).version}")
+    print(f"{code}: version {version}" if version else
+          f"{code}: unchanged, still version {catalog_versions.latest(code).version}")
     return 0

@@ -5,9 +5,18 @@ A snapshot is the till's store-file format. It is accepted only if a till could 
 it goes through the till's own loading rules (``edge.catalog.Catalog``) first, so the
 tills are never sent a version they would refuse.
 """
+import datetime
 import json
 
-from peewee import CharField, DateTimeField, IntegerField, IntegrityError, Model, TextField
+from peewee import (
+    CharField,
+    DateTimeField,
+    IntegerField,
+    IntegrityError,
+    Model,
+    TextField,
+    fn,
+)
 
 from edge.catalog import Catalog, CatalogError
 from shared import catalog_delta
@@ -83,6 +92,16 @@ def snapshot_of(store, version):
     row = CatalogVersion.get_or_none((CatalogVersion.store == store)
                                      & (CatalogVersion.version == int(version)))
     return json.loads(row.snapshot) if row else None
+
+
+def oldest_latest():
+    """When the store whose latest version is oldest had it made (None: no versions)."""
+    newest = (CatalogVersion.select(CatalogVersion.store,
+                                    fn.MAX(CatalogVersion.created_at).alias("made"))
+              .group_by(CatalogVersion.store))
+    made = CatalogVersion.select(fn.MIN(newest.c.made)).from_(newest).scalar()
+    # SQLite gives the aggregate back as its text.
+    return datetime.datetime.fromisoformat(made) if isinstance(made, str) else made
 
 
 def unpublished():

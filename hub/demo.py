@@ -3,13 +3,11 @@
 A Mosquitto of the project's configuration, the hub's processes (ingest, catalog server,
 enrollment service, admin app) on a SQLite store, and two tills of the sample store. The
 first run sets everything up as a shop would: the broker's logins, an admin user, the
-sample store published as catalog version 1 and loaded into the hub's catalog, and each
+sample store imported into the hub's catalog and published from it as version 1, and each
 till enrolled with a pairing code. Later runs start from what the last one left, so sales
 and enrolments survive a restart. Ctrl-C stops every process.
 """
 import argparse
-import csv
-import io
 import json
 import os
 import secrets
@@ -20,16 +18,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from shared.money import format_money
-
 from .accounts import create_user
 from .broker_process import BrokerProcess
-from .catalog_versions import publish
 from .dynsec import ADMIN, ENROLL, HUB
 from .enrollment import revoke
-from .models import TaxClass, TaxRate, User, open_database
-from .products import COLUMNS, import_products
+from .models import Store, User, open_database
 from .registry import enrolled, pair
+from .stores import import_store_file, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE_FILE = ROOT / "edge" / "data" / "sample-store.json"
@@ -46,33 +41,6 @@ def _secrets(directory):
                                     for name in (HUB, ADMIN, ENROLL)}))
         path.chmod(0o600)
     return json.loads(path.read_text())
-
-
-def load_sample_catalog(store):
-    """The sample store's tax classes and products in the hub's catalog (the CSV import,
-    so the demo's products pass the same checks as an admin's)."""
-    for code, rates in store["pricing"]["tax_classes"].items():
-        tax, _ = TaxClass.get_or_create(code=code, defaults={"name": code.title()})
-        for rate in rates:
-            TaxRate.get_or_create(tax_class=tax, code=rate["id"],
-                                  defaults={"rate": rate["rate"], "name": rate["name"]})
-    exponent = store["store"]["currency"]["exponent"]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for product in store["products"]:
-        member = product.get("member_price")
-        writer.writerow({
-            "sku": product["sku"], "name": product["name"],
-            "barcodes": "|".join(product.get("barcodes", ())),
-            "category": product.get("department", ""), "tags": "|".join(product.get("tags", ())),
-            "tax_class": product["tax_class"], "sold_by": product.get("sold_by", "unit"),
-            "unit_price": format_money(product["unit_price"], exponent),
-            "member_price": "" if member is None else format_money(member, exponent),
-            "rcn_item": product.get("rcn_item", "")})
-    report = import_products(out.getvalue().encode(), "system", exponent)
-    if not report.ok:
-        raise RuntimeError(f"the sample store does not import: {report.errors[:3]}")
 
 
 class Demo:
@@ -110,8 +78,10 @@ class Demo:
         database = open_database(self.database_path)
         if not User.select().where(User.username == ADMIN_USER).exists():
             create_user("system", ADMIN_USER, "Demo admin", "admin", ADMIN_PASSWORD)
-        publish(database, self.store_id, self.store)  # no new version when unchanged
-        load_sample_catalog(self.store)
+        # The sample store into the hub's catalog once: later runs keep what admins edit.
+        store = Store.get_or_none(Store.code == self.store_id) \
+            or import_store_file(database, self.store, "system")
+        publish(database, store, "system")  # no new version when nothing changed
         database.close()
 
     def run(self):

@@ -37,6 +37,7 @@ from .models import (
     StockMovement,
     Stocktake,
     StocktakeCount,
+    Store,
     Supplier,
     TillPresence,
     insert_rows,
@@ -67,8 +68,9 @@ def unit_of(product):
 
 
 def known_stores():
-    """The store ids tills use: enrolled or ever seen."""
-    stores = {row[0] for row in EnrolledTill.select(EnrolledTill.store).distinct().tuples()}
+    """The store ids tills use: the catalog's stores, and those of tills enrolled or seen."""
+    stores = {row[0] for row in Store.select(Store.code).tuples()}
+    stores |= {row[0] for row in EnrolledTill.select(EnrolledTill.store).distinct().tuples()}
     stores |= {row[0] for row in TillPresence.select(TillPresence.store).distinct().tuples()}
     return sorted(stores)
 

@@ -33,6 +33,7 @@ from shared.times import now
 
 from .catalog_versions import CatalogVersion
 from .registry import EnrolledTill, PairingCode
+from .schema import upgrade
 
 
 class HubModel(Model):
@@ -228,9 +229,48 @@ class Barcode(HubModel):
     product = ForeignKeyField(Product, backref="barcodes", on_delete="CASCADE")
 
 
+class Store(HubModel):
+    """A store its tills sell for (``hub/stores.py``): the header its receipts print, its
+    pricing set-up, and the till settings the hub keeps as the store file gave them."""
+
+    code = CharField(unique=True)  # the store id of its tills' topics and catalog
+    name = CharField()
+    details = JSONField(default=dict)  # the store file's "store" object but id and name
+    pricing = JSONField(default=dict)  # tax_mode, tax_rounding, rounding, cash_increment
+    till_settings = JSONField(default=dict)  # staff, customers, reasons, denominations...
+    updated_at = DateTimeField(default=now)
+
+
+class StorePrice(HubModel):
+    """A product's own prices in one store, over its catalog prices."""
+
+    store = ForeignKeyField(Store, backref="prices", on_delete="CASCADE")
+    product = ForeignKeyField(Product, backref="store_prices", on_delete="CASCADE")
+    unit_price = IntegerField()
+    member_price = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("store", "product"), True),)
+
+
+class Promotion(HubModel):
+    """A promotion of the pricing contract (``hub/promotions.py``), for some stores (none
+    listed: every store) from ``starts_at`` until ``ends_at`` (either open)."""
+
+    code = CharField(unique=True)  # the promotion's id in the contract
+    name = CharField()
+    type = CharField()
+    rule = JSONField(default=dict)  # the contract's fields of its type: selector, amounts
+    stores = JSONField(default=list)
+    starts_at = DateTimeField(null=True, index=True)
+    ends_at = DateTimeField(null=True, index=True)
+    updated_at = DateTimeField(default=now)
+
+
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, SignInAttempt, AuditEntry, TaxClass, TaxRate,
-          Product, Barcode, EnrolledTill, PairingCode, CatalogVersion)
+          Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
+          CatalogVersion)
 
 
 def insert_rows(model, rows, skip_conflicts=False):
@@ -270,8 +310,9 @@ def insert_rows(model, rows, skip_conflicts=False):
 
 
 def open_database(url):
-    """The hub's store, its tables created if need be: ``postgresql://user@host/name``
-    (psycopg 3), or SQLite: ``sqlite:///path`` or a plain path."""
+    """The hub's store, made or migrated to this hub's schema (``hub/schema.py``):
+    ``postgresql://user@host/name`` (psycopg 3), or SQLite: ``sqlite:///path`` or a plain
+    path."""
     url = str(url)
     scheme = url.partition("://")[0] if "://" in url else "sqlite"
     if scheme in ("postgresql", "postgres"):
@@ -287,8 +328,10 @@ def open_database(url):
                          "postgresql://user@host/name")
     database.bind(MODELS)
     database.connect(reuse_if_open=True)
-    database.create_tables(MODELS)
-    database.close()
+    try:
+        upgrade(database, MODELS)
+    finally:
+        database.close()
     return database
 
 

@@ -13,7 +13,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 
-from peewee import chunked
+from peewee import IntegrityError, chunked
 
 from shared.barcodes import BarcodeError, classify
 from shared.money import format_money, parse_money
@@ -216,6 +216,14 @@ def save_product(by, raw, exponent=2):
             errors["barcodes"] = f"{code.code} is on product {code.product.sku}"
     if errors:
         return None, errors
+    try:
+        return _save(by, fields, codes), None
+    except IntegrityError:  # another writer (an import) took a barcode meanwhile
+        return None, {"barcodes": "a barcode was just given to another product: check "
+                                  "the barcodes and save again"}
+
+
+def _save(by, fields, codes):
     with Product._meta.database.atomic():
         product = Product.get_or_none(Product.sku == fields["sku"])
         action = "product.update" if product else "product.create"
@@ -233,7 +241,7 @@ def save_product(by, raw, exponent=2):
         audit(by, action, product.sku, {name: [before.get(name), value]
                                         for name, value in after.items()
                                         if before.get(name) != value})
-    return product, None
+    return product
 
 
 def _fields_of(product):

@@ -3,6 +3,7 @@ import functools
 from datetime import UTC, datetime, timedelta
 
 from flask import abort, g, redirect, request, session, url_for
+from flask_wtf import FlaskForm
 
 from ..accounts import may
 from ..models import User
@@ -35,3 +36,17 @@ def requires(permission):
             return view(*args, **kwargs)
         return guarded
     return wrap
+
+
+def checked_form():
+    """Refuse a posted form without this site's CSRF token."""
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form did not come from this site.")
+
+
+def found(model, field, value, what):
+    """The ``model`` row whose ``field`` is ``value``, or a 404 that says what is missing."""
+    row = model.get_or_none(field == value)
+    if row is None:
+        abort(404, f"No {what} {value}.")
+    return row

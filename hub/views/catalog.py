@@ -22,7 +22,7 @@ from flask_wtf.file import FileField, FileRequired
 from shared.money import format_money
 
 from ..accounts import may
-from ..models import Product, TaxClass
+from ..models import Product, Store, StorePrice, TaxClass
 from ..products import (
     COLUMNS,
     CsvFileError,
@@ -31,7 +31,8 @@ from ..products import (
     save_product,
     search_products,
 )
-from . import current_user, requires
+from ..stores import set_store_price
+from . import checked_form, current_user, requires
 
 bp = Blueprint("catalog", __name__)
 
@@ -88,13 +89,7 @@ def product(sku=None):
     item = Product.get_or_none(Product.sku == sku) if sku else None
     if sku and item is None:
         abort(404, f"No product has the SKU {sku}.")
-    values = {name: "" for name in COLUMNS}
-    if item:
-        values.update(sku=item.sku, name=item.name, category=item.category,
-                      tags="|".join(item.tags), tax_class=item.tax_class,
-                      sold_by=item.sold_by, unit_price=_money(item.unit_price),
-                      member_price=_money(item.member_price), rcn_item=item.rcn_item or "",
-                      barcodes="|".join(sorted(code.code for code in item.barcodes)))
+    values = _values_of(item, {name: "" for name in COLUMNS})
     errors = {}
     if request.method == "POST":
         if not _may_edit():
@@ -108,10 +103,47 @@ def product(sku=None):
         saved, errors = save_product(current_user(), values)
         if saved:
             return redirect(url_for("catalog.product", sku=saved.sku))
+    return _product_page(item, values, errors)
+
+
+def _product_page(item, values, errors, price_errors=None):
     taxes = [tax.code for tax in TaxClass.select().order_by(TaxClass.code)]
+    own = {price.store_id: price for price in StorePrice.select().where(
+        StorePrice.product == item)} if item else {}
+    store_prices = [(store, own.get(store.id)) for store in Store.select().order_by(Store.code)]
     return render_template("product.html", item=item, values=values, errors=errors,
-                           taxes=taxes, editable=_may_edit(),
-                           form=FlaskForm()), 400 if errors else 200
+                           taxes=taxes, editable=_may_edit(), store_prices=store_prices,
+                           price_errors=price_errors or {}, form=FlaskForm()), \
+        400 if errors or price_errors else 200
+
+
+@bp.post("/products/<sku>/prices")
+@requires("catalog.edit")
+def store_price(sku):
+    """A product's own prices in one store, or back to the catalog's."""
+    item = Product.get_or_none(Product.sku == sku)
+    store = Store.get_or_none(Store.code == request.form.get("store", ""))
+    if item is None or store is None:
+        abort(404, "No such product or store.")
+    checked_form()
+    errors = set_store_price(current_user(), store, item, request.form.get("unit_price"),
+                             request.form.get("member_price"))
+    if errors:
+        values = {name: "" for name in COLUMNS}
+        return _product_page(item, _values_of(item, values), {},
+                             {store.code: "; ".join(errors.values())})
+    return redirect(url_for("catalog.product", sku=sku) + "#store-prices")
+
+
+def _values_of(item, values):
+    """The product form's values for ``item`` (none: ``values`` as they are)."""
+    if item:
+        values.update(sku=item.sku, name=item.name, category=item.category,
+                      tags="|".join(item.tags), tax_class=item.tax_class,
+                      sold_by=item.sold_by, unit_price=_money(item.unit_price),
+                      member_price=_money(item.member_price), rcn_item=item.rcn_item or "",
+                      barcodes="|".join(sorted(code.code for code in item.barcodes)))
+    return values
 
 
 def _money(value):

@@ -16,6 +16,7 @@ from hub.models import (
     PurchaseOrderLine,
     StockMovement,
     StocktakeCount,
+    Store,
     TillPresence,
     User,
 )
@@ -123,6 +124,9 @@ def test_transfers_adjustments_and_sales_share_one_ledger_and_negatives_are_flag
     assert [row["sku"] for row in inventory.stock_rows("store-1", flagged=True)] == ["CHEESE"]
     assert [m.kind for m in inventory.movements("store-1", "MILK")] == \
         ["transfer", "adjustment", "sale"]
+    Store.create(code="store-3", name="New store")  # in the catalog before any till
+    inventory.transfer(shop, "store-2", "store-3", "MILK 1")
+    assert on_hand("store-3") == {"MILK": 1}
 
     before = StockMovement.select().count()
     with pytest.raises(InventoryError, match="line 1: no product .*; line 2: .*whole number"):

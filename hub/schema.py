@@ -1,0 +1,66 @@
+"""The hub's schema versions: each change to the tables of version 1 and after (a column,
+an index, data to move) comes with a step in ``MIGRATIONS`` (``playhouse.migrate``, on
+SQLite and PostgreSQL alike) that brings version n-1 to n, run when a hub process opens
+the database. A new table needs no step: missing tables are made each time.
+
+Version 1 is the schema as the models first said it; a database made before the hub kept
+versions gets the tables it lacks and counts as version 1. Several hub processes start
+together (ingest workers, the catalog server, the admin app): the first to take the
+migration lock (SQLite's write lock, a PostgreSQL advisory lock) migrates, and the others
+find the work done. A database from a newer hub is refused, not guessed at.
+"""
+from peewee import DateTimeField, IntegerField, Model, PostgresqlDatabase
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+
+from shared.times import now
+
+SCHEMA_VERSION = 1
+# version -> step(database, migrator, migrate): brings version - 1 to version.
+MIGRATIONS = {}
+_LOCK = 0x74696C6C79  # "tilly": the advisory lock migrations hold on PostgreSQL
+
+
+class SchemaError(RuntimeError):
+    """A database this hub cannot use as it is; the text says why."""
+
+
+class SchemaVersion(Model):
+    version = IntegerField(primary_key=True)
+    applied_at = DateTimeField(default=now)
+
+    class Meta:
+        database = None
+        table_name = "schema_version"
+
+
+def migrator_for(database):
+    if isinstance(database, PostgresqlDatabase):
+        return PostgresqlMigrator(database)
+    return SqliteMigrator(database)
+
+
+def upgrade(database, models):
+    """Bring the database to ``SCHEMA_VERSION``: made from ``models`` when new, each step
+    since its version otherwise. Returns the versions it applied."""
+    SchemaVersion.bind(database)
+    with database.atomic():
+        # SQLite's transaction began with the write lock (BEGIN IMMEDIATE, see
+        # hub.models.open_database); PostgreSQL's takes an advisory lock until it ends.
+        if isinstance(database, PostgresqlDatabase):
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        database.create_tables([SchemaVersion])
+        current = SchemaVersion.select(SchemaVersion.version).order_by(
+            SchemaVersion.version.desc()).scalar()
+        if current is not None and current > SCHEMA_VERSION:
+            raise SchemaError(f"the hub's database has schema version {current}; this hub "
+                              f"knows {SCHEMA_VERSION}: update the hub")
+        if current is None:  # new, or made before versions: the models' tables as they are
+            database.create_tables(models)
+            SchemaVersion.create(version=SCHEMA_VERSION)
+            return [SCHEMA_VERSION]
+        applied = list(range(current + 1, SCHEMA_VERSION + 1))
+        for version in applied:
+            MIGRATIONS[version](database, migrator_for(database), migrate)
+            SchemaVersion.create(version=version)
+        database.create_tables(models)  # new tables need no step (CREATE ... IF NOT EXISTS)
+        return applied

@@ -1,0 +1,82 @@
+"""The hub's schema versions on SQLite and PostgreSQL: a new database at this version, a
+step of playhouse.migrate applied once, a database from before versions completed, one
+from a newer hub refused, and hub processes starting together on a new database."""
+import subprocess
+import sys
+
+import pytest
+from peewee import CharField
+
+from hub import schema
+from hub.models import MODELS, Store, StorePrice, open_database
+from hub.schema import SchemaError, SchemaVersion, upgrade
+from tests.broker import ROOT
+from tests.postgres import scratch_database
+
+
+def versions():
+    return [row.version for row in SchemaVersion.select().order_by(SchemaVersion.version)]
+
+
+def columns(database, table):
+    return {column.name for column in database.get_columns(table)}
+
+
+def test_a_new_database_is_made_at_this_version_and_left_be_after(hub_db):
+    assert versions() == [schema.SCHEMA_VERSION]
+    assert upgrade(hub_db, MODELS) == []
+    assert versions() == [schema.SCHEMA_VERSION]
+
+
+def test_a_step_is_applied_once_with_the_data_kept(hub_db, monkeypatch):
+    Store.create(code="north", name="North")
+
+    def add_region(database, migrator, migrate):
+        migrate(migrator.add_column("store", "region", CharField(default="")))
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, schema.SCHEMA_VERSION, add_region)
+    assert upgrade(hub_db, MODELS) == [schema.SCHEMA_VERSION]
+    assert "region" in columns(hub_db, "store")
+    assert hub_db.execute_sql("SELECT code, region FROM store").fetchall() == [("north", "")]
+    assert upgrade(hub_db, MODELS) == []
+    assert versions() == [schema.SCHEMA_VERSION - 1, schema.SCHEMA_VERSION]
+
+
+def test_a_database_from_before_versions_gets_what_it_lacks(hub_db):
+    hub_db.drop_tables([SchemaVersion, StorePrice, Store])
+    assert upgrade(hub_db, MODELS) == [schema.SCHEMA_VERSION]
+    assert {"store", "store_price"} <= set(hub_db.get_tables())
+
+
+def test_a_database_from_a_newer_hub_is_refused(hub_db):
+    SchemaVersion.create(version=schema.SCHEMA_VERSION + 1)
+    with pytest.raises(SchemaError, match="update the hub"):
+        upgrade(hub_db, MODELS)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_hub_processes_starting_together_make_the_database_once(kind, tmp_path):
+    def start_three(url):
+        processes = [subprocess.Popen(
+            [sys.executable, "-c", "import sys; from hub.models import open_database; "
+             "open_database(sys.argv[1])", url], cwd=ROOT, stderr=subprocess.PIPE)
+            for _ in range(3)]
+        errors = [process.communicate(timeout=60)[1] for process in processes]
+        assert [process.returncode for process in processes] == [0, 0, 0], errors
+        database = open_database(url)
+        with database.connection_context():
+            assert versions() == [schema.SCHEMA_VERSION]
+            assert {"sale", "store", "promotion"} <= set(database.get_tables())
+
+    if kind == "sqlite":
+        start_three(str(tmp_path / "hub.sqlite3"))
+    else:
+        with scratch_database() as url:
+            start_three(url)
+
+
+def test_a_new_table_is_made_without_a_step(hub_db):
+    hub_db.drop_tables([StorePrice])
+    assert upgrade(hub_db, MODELS) == []
+    assert "store_price" in hub_db.get_tables()
