@@ -78,8 +78,8 @@ def known_stores():
 def check_store(store, label="store"):
     store = (store or "").strip()
     if store not in known_stores():
-        raise InventoryError(f"{label}: {store!r} is not a store any till uses"
-                             if store else f"{label}: choose a store")
+        raise InventoryError(f"{label}: {store!r} is not a store (of the catalog, or of a "
+                             "till)" if store else f"{label}: choose a store")
     return store
 
 

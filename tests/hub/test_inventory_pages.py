@@ -79,7 +79,7 @@ def test_junk_in_every_form_says_what_is_wrong_and_writes_nothing(admin, shop):
     before = counts()
     for path, data, message in [
         ("/inventory/adjust", {"store": "store-9", "sku": "MILK", "quantity": "1",
-                               "reason": "x"}, "not a store any till uses"),
+                               "reason": "x"}, "is not a store (of the catalog"),
         ("/inventory/adjust", {"store": "store-1", "sku": "MILK", "quantity": "1.5",
                                "reason": "x"}, "is not a whole number"),
         ("/inventory/adjust", {"store": "store-1", "sku": "<b>", "quantity": "1",
