@@ -30,6 +30,9 @@ PERMISSIONS = {
     "promotions.edit": {"admin", "store_manager", "marketing"},
     "stores.manage": {"admin"},
     "audit.view": {"admin"},
+    "inventory.view": {"admin", "store_manager", "viewer"},
+    "inventory.manage": {"admin", "store_manager"},
+    "inventory.approve": {"admin", "store_manager"},
 }
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20

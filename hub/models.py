@@ -347,3 +347,109 @@ def open_database(url):
     finally:
         database.close()
     return database
+
+
+# -- inventory (hub/inventory.py, hub/purchasing.py): stores are the tills' store ids ---------
+
+class Supplier(HubModel):
+    """Who purchase orders go to; the lead time feeds the reorder suggestions."""
+
+    name = CharField(unique=True)
+    contact = CharField(default="")
+    lead_time_days = IntegerField(default=7)
+    created_at = DateTimeField(default=now)
+
+
+class PurchaseOrder(HubModel):
+    """An order to a supplier for one store: draft → sent → partially received →
+    received, or cancelled. Its receipts are the ``receipt`` movements it references."""
+
+    STATES = ("draft", "sent", "partially_received", "received", "cancelled")
+
+    supplier = ForeignKeyField(Supplier, backref="orders")
+    store = CharField(index=True)
+    state = CharField(default="draft", index=True)
+    created_by = CharField()
+    created_at = DateTimeField(default=now)
+    sent_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+    receipts = IntegerField(default=0)  # receipts so far; numbers the next one
+
+    @property
+    def number(self):
+        return f"PO-{self.id:05d}"
+
+
+class PurchaseOrderLine(HubModel):
+    order = ForeignKeyField(PurchaseOrder, backref="lines", on_delete="CASCADE")
+    line = IntegerField()
+    sku = CharField()
+    unit = CharField()  # the product's stock unit: pcs or g
+    quantity = IntegerField()
+    unit_cost = IntegerField()  # minor units per piece, or per kg when the unit is g
+    received = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("order", "line"), True),)
+
+
+class StockLevel(HubModel):
+    """A SKU managed in a store: below its reorder point it is low; the supplier's lead
+    time and the safety stock size the reorder suggestion."""
+
+    store = CharField()
+    sku = CharField()
+    reorder_point = IntegerField()
+    safety_stock = IntegerField(default=0)
+    supplier = ForeignKeyField(Supplier, null=True, backref="levels", on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("store", "sku"), True),)
+
+
+class StockDocument(HubModel):
+    """An adjustment or a transfer: what its movements reference (``ADJ-…``, ``TR-…``)."""
+
+    kind = CharField()  # adjustment | transfer
+    store = CharField()
+    to_store = CharField(null=True)  # a transfer's destination
+    reason = CharField(default="")
+    by = CharField()
+    at = CharField()
+
+    @property
+    def number(self):
+        return f"{'TR' if self.kind == 'transfer' else 'ADJ'}-{self.id:05d}"
+
+
+class Stocktake(HubModel):
+    """A count of one store's stock, all of it or one category: counting → approved (its
+    variances written as ``stocktake`` movements) or cancelled."""
+
+    store = CharField(index=True)
+    category = CharField(null=True)  # None: everything
+    state = CharField(default="counting")
+    started_by = CharField()
+    started_at = CharField()  # ISO 8601 like the movements' ``at``
+    closed_by = CharField(null=True)
+    closed_at = CharField(null=True)
+
+
+class StocktakeCount(HubModel):
+    """What was counted of one SKU, and when; at approval, what the ledger expected."""
+
+    stocktake = ForeignKeyField(Stocktake, backref="counts", on_delete="CASCADE")
+    sku = CharField()
+    unit = CharField()
+    counted = IntegerField()
+    counted_by = CharField()
+    counted_at = CharField()
+    expected = IntegerField(null=True)
+    variance = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("stocktake", "sku"), True),)
+
+
+MODELS = (*MODELS, Supplier, PurchaseOrder, PurchaseOrderLine, StockLevel, StockDocument,
+          Stocktake, StocktakeCount)
