@@ -33,6 +33,13 @@ PERMISSIONS = {
     "inventory.view": {"admin", "store_manager", "viewer"},
     "inventory.manage": {"admin", "store_manager"},
     "inventory.approve": {"admin", "store_manager"},
+    # Customers' personal data: not for viewers. Merging, exporting and erasing cannot be
+    # taken back, or hand all of a person's data over: admins.
+    "customers.view": {"admin", "store_manager", "marketing"},
+    "customers.edit": {"admin", "store_manager"},
+    "customers.merge": {"admin"},
+    "customers.export": {"admin"},
+    "customers.erase": {"admin"},
 }
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20

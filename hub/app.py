@@ -89,7 +89,18 @@ def create_app(settings):
     def http_error(error):
         return _error_page(error.code, error.name, error.description)
 
-    from .views import api, auth, catalog, fleet, inventory, promotions, stores, tokens, users
+    from .views import (
+        api,
+        auth,
+        catalog,
+        customers,
+        fleet,
+        inventory,
+        promotions,
+        stores,
+        tokens,
+        users,
+    )
 
     app.extensions["hub_jobs"] = catalog.Jobs()
     app.register_blueprint(auth.bp)
@@ -99,6 +110,7 @@ def create_app(settings):
     app.register_blueprint(stores.bp)
     app.register_blueprint(promotions.bp)
     app.register_blueprint(inventory.bp)
+    app.register_blueprint(customers.bp)
     app.register_blueprint(tokens.bp)
     csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on
     app.register_blueprint(api.bp)

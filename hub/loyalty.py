@@ -5,10 +5,14 @@ so points are counted once per sale however often it arrives; an entry's unique
 ``sale`` is the second guard. The earning rule is points per whole currency unit of what
 the customer paid; a refund takes back the points of what it returned, never more than a
 sale earned (floors of parts never exceed the floor of the whole).
+
+A sale names the customer by the id its till knew; one merged into another customer since
+(``hub/customers.py``) counts for the survivor, so a late sale, or one made at a till
+whose catalog still had the old card, lands with the customer who survived the merge.
 """
 from peewee import Case, fn
 
-from .models import CustomerStats, LoyaltyEntry
+from .models import Customer, CustomerAlias, CustomerStats, LoyaltyEntry
 
 MINOR_PER_POINT = 100  # one point per 1.00 paid, in minor units
 
@@ -24,6 +28,7 @@ def record_sale(store, body):
     customer = body["customer"]
     if not customer:
         return
+    customer = survivor_of(customer)
     refund = body["kind"] == "refund"
     total = body["result"]["total"]
     points = -points_for(total) if refund else points_for(total)
@@ -48,6 +53,14 @@ def record_sale(store, body):
     (stats.insert(customer=customer, visits=int(not refund), refunds=int(refund), spent=spent,
                   points=points, **first)
      .on_conflict(conflict_target=[stats.customer], update=update).execute())
+
+
+def survivor_of(customer):
+    """The id a customer's points and statistics count under: its own, or that of the
+    customer it was merged into (one primary-key look-up)."""
+    survivor = (Customer.select(Customer.code).join(CustomerAlias)
+                .where(CustomerAlias.code == customer).scalar())
+    return survivor or customer
 
 
 def balance(customer):

@@ -453,3 +453,100 @@ class StocktakeCount(HubModel):
 
 MODELS = (*MODELS, Supplier, PurchaseOrder, PurchaseOrderLine, StockLevel, StockDocument,
           Stocktake, StocktakeCount)
+
+
+# -- customers (hub/customers.py): the source of the ids and cards the tills know -------------
+
+class Customer(HubModel):
+    """A customer: contact details, marketing consent, a loyalty card. ``code`` is the id a
+    till puts in a sale's ``customer`` (e.g. C0001). The ``*_key`` columns are the fields
+    normalised for search and duplicate suggestions. An erased customer keeps the row
+    (its sales figures stay theirs) with every personal field blanked."""
+
+    code = CharField(unique=True)
+    name = CharField(default="")
+    email = CharField(default="")
+    phone = CharField(default="")
+    address = TextField(default="")
+    postcode = CharField(default="")
+    card = CharField(null=True, unique=True)
+    member = BooleanField(default=True)  # member prices at the tills
+    email_marketing = BooleanField(default=False)
+    email_marketing_at = DateTimeField(null=True)  # when it was last given or withdrawn
+    sms_marketing = BooleanField(default=False)
+    sms_marketing_at = DateTimeField(null=True)
+    name_key = CharField(default="", index=True)
+    email_key = CharField(default="", index=True)
+    phone_key = CharField(default="", index=True)
+    postcode_key = CharField(default="", index=True)
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now, index=True)
+    erased_at = DateTimeField(null=True)
+
+
+class CustomerAlias(HubModel):
+    """A customer merged into another: sales that still name its id (or its card, at a
+    till with an older catalog) count for the survivor."""
+
+    code = CharField(primary_key=True)
+    card = CharField(null=True, unique=True)
+    customer = ForeignKeyField(Customer, backref="aliases", on_delete="CASCADE")
+    merged_at = DateTimeField(default=now)
+
+
+class ConsentChange(HubModel):
+    """Marketing consent given or withdrawn: the proof of when, by whom and how."""
+
+    customer = ForeignKeyField(Customer, backref="consent_changes", on_delete="CASCADE")
+    channel = CharField()  # email | sms
+    given = BooleanField()
+    at = DateTimeField(default=now)
+    by = CharField()
+    source = CharField(default="")  # hub form, store file, merge, erasure
+
+
+class _Entry(HubModel):
+    """Something written down: what kind, the text, who wrote it and when it happened."""
+
+    kind = CharField()
+    text = TextField()
+    by = CharField()
+    at = DateTimeField(default=now, index=True)
+
+
+class Interaction(_Entry):
+    """A note, call or email with a customer, with who logged it and when it happened."""
+
+    KINDS = ("note", "call", "email")
+
+    customer = ForeignKeyField(Customer, backref="interactions", on_delete="CASCADE")
+
+
+class Ticket(HubModel):
+    """A support case: open → waiting (for the customer) → resolved, reopened if need be.
+    The first response and resolution times are measured from ``opened_at``."""
+
+    STATUSES = ("open", "waiting", "resolved")
+
+    customer = ForeignKeyField(Customer, backref="tickets", on_delete="CASCADE")
+    subject = CharField()
+    status = CharField(default="open", index=True)
+    opened_by = CharField()
+    opened_at = DateTimeField(default=now)
+    first_response_at = DateTimeField(null=True)
+    resolved_at = DateTimeField(null=True)
+
+
+class TicketEntry(_Entry):
+    """What was said on a ticket: the customer's request, replies, internal notes."""
+
+    KINDS = ("request", "reply", "note")
+
+    ticket = ForeignKeyField(Ticket, backref="entries", on_delete="CASCADE")
+
+
+# A customer's purchase history is their sales: an index of the sales that name one.
+Sale.add_index(Sale.index(Sale.customer, Sale.completed_at, name="sale_customer")
+               .where(Sale.customer.is_null(False)))
+
+MODELS = (*MODELS, Customer, CustomerAlias, ConsentChange, Interaction, Ticket, TicketEntry)

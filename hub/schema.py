@@ -14,9 +14,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from shared.times import now
 
-SCHEMA_VERSION = 1
-# version -> step(database, migrator, migrate): brings version - 1 to version.
-MIGRATIONS = {}
+SCHEMA_VERSION = 2
 _LOCK = 0x74696C6C79  # "tilly": the advisory lock migrations hold on PostgreSQL
 
 
@@ -31,6 +29,19 @@ class SchemaVersion(Model):
     class Meta:
         database = None
         table_name = "schema_version"
+
+
+def _customers_table(database, migrator, migrate):
+    """2: customers are the hub's own table (``hub/customers.py``), the source of the
+    tills' customers; those the stores' settings held move there. The sales that name a
+    customer get an index (their purchase history)."""
+    from .customers import adopt_store_customers  # noqa: PLC0415 (it imports the models)
+
+    adopt_store_customers(database)
+
+
+# version -> step(database, migrator, migrate): brings version - 1 to version.
+MIGRATIONS = {2: _customers_table}
 
 
 def migrator_for(database):

@@ -23,12 +23,23 @@ from shared.times import now
 
 from . import catalog_versions
 from .accounts import audit
-from .models import Barcode, Product, Promotion, Store, StorePrice, TaxClass, TaxRate
+from .customers import CustomerError, import_customers, till_customers
+from .models import (
+    Barcode,
+    Customer,
+    Product,
+    Promotion,
+    Store,
+    StorePrice,
+    TaxClass,
+    TaxRate,
+)
 from .products import COLUMNS, import_products
 
 PRICING_KEYS = ("tax_mode", "tax_rounding", "rounding", "cash_increment")
-# A store file's parts that are not the catalog's own sections.
-CATALOG_KEYS = ("format", "store", "pricing", "products")
+# A store file's parts that are not the catalog's own sections (its customers go to the
+# hub's Customer table, which every store's tills get theirs from).
+CATALOG_KEYS = ("format", "store", "pricing", "products", "customers")
 
 
 class StoreFileError(ValueError):
@@ -91,7 +102,7 @@ def build_snapshot(store, at=None):
     return {"format": 1, "store": {"id": store.code, "name": store.name, **store.details},
             "pricing": {**store.pricing, "tax_classes": tax_classes(),
                         "promotions": promotions},
-            "products": products, **store.till_settings}
+            "products": products, **store.till_settings, "customers": till_customers()}
 
 
 def publish(database, store, by, at=None):
@@ -158,6 +169,10 @@ def import_store_file(database, data, by):
                                  f"({report.error_count} errors in all)")
         for raw in normal["pricing"].get("promotions", []):
             _import_promotion(raw, code)
+        try:
+            import_customers(normal.get("customers", []), by)
+        except CustomerError as exc:
+            raise StoreFileError(f"the store file is refused: {exc}") from None
         audit(by, "store.import", code, {"products": report.rows})
     return store
 
@@ -209,6 +224,7 @@ def unpublished_changes(store):
     changed = max(filter(None, (
         Product.select(fn.MAX(Product.updated_at)).scalar(),
         Promotion.select(fn.MAX(Promotion.updated_at)).scalar(),
+        Customer.select(fn.MAX(Customer.updated_at)).scalar(),
         store.updated_at)), default=None)
     return changed if last is not None and changed and changed > last.created_at else None
 

@@ -1,0 +1,140 @@
+"""The customers' pages with the Flask test client: what each role may see and do, search,
+the customer page with its history, and bad input on every form answered by its field
+with nothing written."""
+import json
+
+import pytest
+
+from hub import customers
+from hub.ingest import apply
+from hub.models import AuditEntry, Customer, Interaction, Ticket, TicketEntry
+from tests.hub.test_customers import JO
+from tests.hub.test_ingest import TOPIC
+from tests.hub.test_sale_effects import sale
+
+ROLES = ("admin", "store-manager", "marketing", "viewer")
+# page or action -> the roles that may
+MAY = {"view": {"admin", "store-manager", "marketing"},
+       "edit": {"admin", "store-manager"},
+       "merge": {"admin"}, "export": {"admin"}, "erase": {"admin"}}
+
+
+@pytest.fixture
+def two(hub_app):
+    with hub_app.app_context():
+        jo, _ = customers.save_customer("system", JO)
+        joe, _ = customers.save_customer("system", {**JO, "name": "Joe Bloggs", "card": "LC9009",
+                                                    "email": "JO@example.com"})
+    return jo.code, joe.code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_may_do_what_its_permissions_say(admin, two, role):
+    jo, joe = two
+    admin.sign_in(role)
+    expect = {name: role in roles for name, roles in MAY.items()}
+    for path in ("/customers", f"/customers/{jo}", "/customers/duplicates"):
+        admin.page(path, 200 if expect["view"] else 403)
+    admin.page("/customers/new", 200 if expect["edit"] else 403)
+    admin.page(f"/customers/merge?keep={jo}&other={joe}", 200 if expect["merge"] else 403)
+    admin.page(f"/customers/{jo}/erase", 200 if expect["erase"] else 403)
+    # Posts are refused before the form is looked at when the role may not.
+    token_page = "/customers" if expect["view"] else "/sign-in"
+    for path, data, allowed, done in (
+            (f"/customers/{jo}", {**JO, "name": "Renamed"}, expect["edit"], 302),
+            (f"/customers/{jo}/interactions", {"kind": "note", "text": "hi"},
+             expect["edit"], 302),
+            (f"/customers/{jo}/export", {}, expect["export"], 200),
+            (f"/customers/merge?keep={jo}&other={joe}", {}, expect["merge"], 302)):
+        response = admin.submit(path, data, form_page=token_page)
+        assert response.status_code == (done if allowed else 403), path
+    page = admin.page("/customers") if expect["view"] else ""
+    assert ('href="/customers/new"' in page) == expect["edit"]
+
+
+def test_search_finds_by_name_email_phone_and_card(admin, two):
+    jo, joe = two
+    with admin.client.application.app_context():
+        customers.save_customer("system", {"name": "Zoë Ündset", "phone": "0171 555 0101"})
+    admin.sign_in("marketing")
+    for query, codes in (("bloggs", {jo, joe}), ("JO@EXAMPLE", {jo, joe}),
+                         ("zoe und", {"C000003"}), ("555 0101", {"C000003"}),
+                         ("lc 9009", {joe}), ("nobody", set())):
+        page = admin.page(f"/customers?q={query}")
+        assert {code for code in ("C000001", "C000002", "C000003")
+                if f'data-test="customer-{code}"' in page} == codes, query
+    rows = admin.client.get("/customers?q=lc9009", headers={"HX-Request": "true"})
+    assert "<html" not in rows.get_data(as_text=True)
+
+
+def test_the_customer_page_shows_history_points_interactions_and_tickets(admin, two):
+    jo, joe = two
+    database = admin.client.application.extensions["hub_db"]
+    apply(database, TOPIC, sale("s-1", 1, 1250, customer=jo))
+    admin.sign_in("store-manager")
+    admin.submit(f"/customers/{jo}/interactions", {"kind": "call", "text": "Called back"},
+                 302, form_page=f"/customers/{jo}")
+    response = admin.submit(f"/customers/{jo}/tickets", {"subject": "Lost card",
+                                                         "text": "Needs a new one"},
+                            302, form_page=f"/customers/{jo}")
+    ticket = response.headers["Location"]
+    admin.submit(ticket, {"kind": "reply", "text": "Sent", "status": "resolved"}, 302)
+    page = admin.page(ticket)
+    assert "min" in page.split('data-test="first-response"')[1][:40]
+    page = admin.page(f"/customers/{jo}")
+    for text in ('data-test="sale-s-1"', "12.50", 'data-test="points">12<', "Called back",
+                 "Lost card", "resolved"):
+        assert text in page, text
+    merged = admin.page(f"/customers/{joe}")
+    assert 'data-test="no-sales"' in merged and 'name="name"' in merged
+
+
+def test_bad_input_on_every_form_says_why_and_writes_nothing(admin, two):
+    jo, joe = two
+    admin.sign_in("admin")
+    before = Customer.get(Customer.code == jo).name
+    page = admin.submit(f"/customers/{jo}", {**JO, "name": "", "email": "nope",
+                                             "card": "LC9009"}, 400).get_data(as_text=True)
+    for field, text in (("name", "a name is needed"), ("email", "an email address"),
+                        ("card", f"card LC9009 is {joe}")):
+        assert f'data-test="error-{field}">{text}' in page, field
+    assert Customer.get(Customer.code == jo).name == before
+    page = admin.submit("/customers/new", {"name": "X", "phone": "abc"}, 400)
+    assert 'data-test="error-phone"' in page.get_data(as_text=True)
+    assert Customer.select().count() == 2
+    page = admin.submit(f"/customers/{jo}/interactions", {"kind": "fax", "text": ""}, 400,
+                        form_page=f"/customers/{jo}").get_data(as_text=True)
+    assert 'data-test="error-kind"' in page and 'data-test="error-text"' in page
+    page = admin.submit(f"/customers/{jo}/tickets", {"subject": "", "text": "x",
+                                                     "at": "yesterday"}, 400,
+                        form_page=f"/customers/{jo}").get_data(as_text=True)
+    assert 'data-test="error-subject"' in page and 'data-test="error-at"' in page
+    assert Interaction.select().count() == Ticket.select().count() == 0
+    ticket, _ = customers.open_ticket("ada", Customer.get(Customer.code == jo),
+                                      {"subject": "S", "text": "T"})
+    path = f"/customers/{jo}/tickets/{ticket.id}"
+    page = admin.submit(path, {"kind": "shout", "text": "", "status": "gone"}, 400)
+    assert 'data-test="error-status"' in page.get_data(as_text=True)
+    assert TicketEntry.select().count() == 1
+    page = admin.submit(f"/customers/{jo}/erase", {"confirm": "yes"}, 400)
+    assert f"id, {jo}, to confirm the erasure" in page.get_data(as_text=True)
+    assert Customer.get(Customer.code == jo).erased_at is None
+    admin.page("/customers/merge?keep=C000001&other=C999", 404)
+    page = admin.submit(f"/customers/merge?keep={jo}&other={jo}", {}, 400)
+    assert "itself" in page.get_data(as_text=True)
+    admin.page("/customers/C404", 404)
+
+
+def test_export_downloads_json_and_erase_needs_the_id_typed(admin, two):
+    jo, _ = two
+    admin.sign_in("admin")
+    response = admin.submit(f"/customers/{jo}/export", {}, 200, form_page=f"/customers/{jo}")
+    assert response.headers["Content-Disposition"] == \
+        f"attachment; filename=customer-{jo}.json"
+    assert json.loads(response.get_data())["customer"]["name"] == "Jo Bloggs"
+    admin.submit(f"/customers/{jo}/erase", {"confirm": jo.lower()}, 302)
+    page = admin.page(f"/customers/{jo}")
+    assert "Erased customer" in page and "Jo Bloggs" not in page
+    assert 'data-test="save-customer"' not in page  # nothing more is written about them
+    actions = [entry.action for entry in AuditEntry.select().where(AuditEntry.target == jo)]
+    assert {"customer.export", "customer.erase"} <= set(actions)
