@@ -252,15 +252,17 @@ def search(query, limit=50):
     query = (query or "").strip()
     if not query:
         return list(found)
+    if card_number(query) and re.search(r"\d", query):  # a card or an id: one look-up
+        exact = list(found.where((Customer.card == card_number(query))
+                                 | (Customer.code == query.upper())))
+        if exact:
+            return exact
     condition = Customer.name_key.contains(name_key(query)) if name_key(query) else None
     if "@" in query or "." in query:
         condition = _or(condition, Customer.email_key.contains(query.lower()))
     if len(digits(query)) >= 4 and not re.search(r"[A-Za-z]", query):
         condition = _or(condition, fn.REPLACE(fn.REPLACE(Customer.phone, " ", ""), "-", "")
                         .contains(digits(query)))
-    if card_number(query):
-        condition = _or(condition, (Customer.card == card_number(query))
-                        | (Customer.code == query.upper()))
     return list(found.where(condition)) if condition is not None else []
 
 
@@ -442,8 +444,8 @@ def duplicate_suggestions(limit=200):
     """Pairs that may be one person: [(a, b, [reasons])], strongest first. The rules:
     the same email address (case aside); the same phone number (its last nine digits, so
     a country code or a leading 0 does not matter); or names alike (accents, case and
-    word order aside, at least 85% similar) at the same postcode. Erased customers are
-    left out."""
+    word order aside, at least 85% similar, sharing a word) at the same postcode. Erased
+    customers are left out."""
     live = Customer.erased_at.is_null()
     pairs = {}
 
@@ -469,17 +471,31 @@ def duplicate_suggestions(limit=200):
     for postcode, number, key in Customer.select(
             Customer.postcode_key, Customer.id, Customer.name_key).where(
             live & Customer.postcode_key.in_(shared)).tuples():
-        groups.setdefault(postcode, []).append((number, " ".join(sorted(key.split()))))
+        groups.setdefault(postcode, []).append((number, key))
     for members in groups.values():
-        for (first, a), (second, b) in combinations(sorted(members), 2):
-            matcher = difflib.SequenceMatcher(None, a, b)
-            if a and b and matcher.quick_ratio() >= NAME_SIMILARITY \
-                    and matcher.ratio() >= NAME_SIMILARITY:
-                add(first, second, "similar name, same postcode")
+        for first, second in _alike(members):
+            add(first, second, "similar name, same postcode")
     ranked = sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
     customers = {customer.id: customer for customer in Customer.select().where(
         Customer.id.in_({number for pair, _ in ranked for number in pair}))}
     return [(customers[a], customers[b], reasons) for (a, b), reasons in ranked]
+
+
+def _alike(members):
+    """Pairs of (id, name key) whose names are alike: sharing a word (only those are
+    compared, so a postcode with many customers stays quick), and at least 85% similar
+    with the words in order ("bloggs jo" is "jo bloggs")."""
+    by_word = {}
+    for number, key in members:
+        for word in set(key.split()):
+            by_word.setdefault(word, []).append(number)
+    names = {number: " ".join(sorted(key.split())) for number, key in members}
+    candidates = {pair for numbers in by_word.values()
+                  for pair in combinations(sorted(numbers), 2)}
+    for first, second in sorted(candidates):
+        matcher = difflib.SequenceMatcher(None, names[first], names[second])
+        if matcher.quick_ratio() >= NAME_SIMILARITY and matcher.ratio() >= NAME_SIMILARITY:
+            yield first, second
 
 
 def merge(by, keep, other):
