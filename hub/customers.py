@@ -428,6 +428,16 @@ def duration(delta):
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
+def ticket_queue(since_days=30):
+    """The tickets still open or waiting, oldest first, and those opened in the last
+    ``since_days`` days (for the mean response times)."""
+    waiting = list(Ticket.select(Ticket, Customer).join(Customer)
+                   .where(Ticket.status != "resolved").order_by(Ticket.opened_at))
+    recent = list(Ticket.select().where(
+        Ticket.opened_at >= now() - datetime.timedelta(days=since_days)))
+    return waiting, recent
+
+
 def average_times(tickets):
     """Mean time to first response and to resolution over the tickets that have one."""
     means = []

@@ -6,6 +6,8 @@ import json
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
+from shared.times import now
+
 from .. import customers
 from ..accounts import may
 from ..customers import CustomerError
@@ -143,6 +145,14 @@ def ticket(code, number):
                    times=customers.response_times(found), errors=errors, values=values,
                    statuses=Ticket.STATUSES,
                    editable=may(current_user(), "customers.edit") and item.erased_at is None)
+
+
+@bp.get("/customers/tickets")
+@requires("customers.view")
+def tickets():
+    waiting, recent = customers.ticket_queue()
+    return _render("tickets.html", tickets=waiting, averages=customers.average_times(recent),
+                   times=customers.response_times, now=now())
 
 
 @bp.post("/customers/<code>/export")

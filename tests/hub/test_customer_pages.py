@@ -33,7 +33,8 @@ def test_each_role_may_do_what_its_permissions_say(admin, two, role):
     jo, joe = two
     admin.sign_in(role)
     expect = {name: role in roles for name, roles in MAY.items()}
-    for path in ("/customers", f"/customers/{jo}", "/customers/duplicates"):
+    for path in ("/customers", f"/customers/{jo}", "/customers/duplicates",
+                 "/customers/tickets"):
         admin.page(path, 200 if expect["view"] else 403)
     admin.page("/customers/new", 200 if expect["edit"] else 403)
     admin.page(f"/customers/merge?keep={jo}&other={joe}", 200 if expect["merge"] else 403)
@@ -85,8 +86,15 @@ def test_the_customer_page_shows_history_points_interactions_and_tickets(admin, 
     for text in ('data-test="sale-s-1"', "12.50", 'data-test="points">12<', "Called back",
                  "Lost card", "resolved"):
         assert text in page, text
-    merged = admin.page(f"/customers/{joe}")
-    assert 'data-test="no-sales"' in merged and 'name="name"' in merged
+    assert 'data-test="no-tickets"' in admin.page("/customers/tickets")  # it was resolved
+    admin.submit(f"/customers/{joe}/tickets", {"subject": "Wrong price", "text": "Milk"},
+                 302, form_page=f"/customers/{joe}")
+    queue = admin.page("/customers/tickets")
+    assert "Wrong price" in queue and "Lost card" not in queue
+    assert 'data-test="averages">Over the last 30 days: mean first response <strong>0 min' \
+        in queue
+    other = admin.page(f"/customers/{joe}")
+    assert 'data-test="no-sales"' in other and "Wrong price" in other
 
 
 def test_bad_input_on_every_form_says_why_and_writes_nothing(admin, two):

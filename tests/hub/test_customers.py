@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 
+from edge.catalog import Catalog
 from hub import customers
 from hub.customers import CustomerError, save_customer
 from hub.ingest import apply
@@ -148,6 +149,9 @@ def test_a_merge_loses_nothing_and_late_sales_land_with_the_survivor(hub_db):
     assert CustomerStats.get().customer == survivor.code
     assert {"id": other.code, "name": "Jo Bloggs", "card": "LC2002", "member": True} in \
         customers.till_customers()
+    till = Catalog({**store(), "customers": customers.till_customers()}, "v")
+    assert till.find_customer(card="LC2002").id == other.code  # whose sales land with keep
+    assert till.find_customer(card="LC2001").id == survivor.code
     _, errors = save_customer("ada", {**JO, "name": "New", "card": "LC2002"})
     assert errors == {"card": f"card LC2002 is an old card of {survivor.code}"}
     assert AuditEntry.get(AuditEntry.action == "customer.merge").detail == \
