@@ -291,11 +291,11 @@ def statistics(customer):
     return total
 
 
-def history(customer, limit=None):
+def history(customer, limit=None, offset=0):
     """The customer's sales and refunds, latest first."""
     query = (Sale.select().where(Sale.customer.in_(codes_of(customer)))
              .order_by(Sale.completed_at.desc(), Sale.uuid))
-    return list(query.limit(limit) if limit else query)
+    return list(query.limit(limit).offset(offset) if limit else query)
 
 
 def points_history(customer, limit=None):

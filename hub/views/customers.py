@@ -15,6 +15,7 @@ from ..models import Customer, Ticket
 from . import checked_form, current_user, requires
 
 bp = Blueprint("customers", __name__)
+HISTORY_PAGE = 50  # purchases a page
 
 
 def _render(template, status=200, **context):
@@ -79,12 +80,16 @@ def _customer_page(item, values=None, errors=None, note_errors=None, ticket_erro
     item = Customer.get_by_id(item.id)
     tickets = list(item.tickets.order_by(Ticket.id.desc()))
     bad = errors or note_errors or ticket_errors
+    page = max(request.args.get("page", 1, type=int), 1)
+    sales = customers.history(item, HISTORY_PAGE + 1, (page - 1) * HISTORY_PAGE)
     return _render(
         "customer.html", 400 if bad else 200, item=item,
         values=values or customers.values_of(item), errors=errors or {},
         note_errors=note_errors or {}, ticket_errors=ticket_errors or {},
         note_values=note_values or {}, ticket_values=ticket_values or {},
-        stats=customers.statistics(item), sales=customers.history(item, 100),
+        stats=customers.statistics(item), sales=sales[:HISTORY_PAGE], page=page,
+        more=len(sales) > HISTORY_PAGE,
+        consents=list(item.consent_changes.order_by(item.consent_changes.model.at.desc())),
         points=customers.points_history(item, 50),
         interactions=list(item.interactions.order_by(item.interactions.model.at.desc())),
         tickets=tickets, averages=customers.average_times(tickets),

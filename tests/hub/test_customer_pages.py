@@ -84,7 +84,7 @@ def test_the_customer_page_shows_history_points_interactions_and_tickets(admin, 
     assert "min" in page.split('data-test="first-response"')[1][:40]
     page = admin.page(f"/customers/{jo}")
     for text in ('data-test="sale-s-1"', "12.50", 'data-test="points">12<', "Called back",
-                 "Lost card", "resolved"):
+                 "Lost card", "resolved", "Consent history"):
         assert text in page, text
     assert 'data-test="no-tickets"' in admin.page("/customers/tickets")  # it was resolved
     admin.submit(f"/customers/{joe}/tickets", {"subject": "Wrong price", "text": "Milk"},
@@ -93,6 +93,13 @@ def test_the_customer_page_shows_history_points_interactions_and_tickets(admin, 
     assert "Wrong price" in queue and "Lost card" not in queue
     assert 'data-test="averages">Over the last 30 days: mean first response <strong>0 min' \
         in queue
+    for number in range(2, 53):  # a page holds 50 purchases; older ones are on the next
+        apply(database, TOPIC, sale(f"s-{number}", number, 100, customer=jo,
+                                    at=f"2026-10-01T09:{number:02d}:00+00:00"))
+    first, second = admin.page(f"/customers/{jo}"), admin.page(f"/customers/{jo}?page=2")
+    assert 'data-test="sale-s-1"' in first and 'data-test="older"' in first
+    assert 'data-test="sale-s-2"' in second and 'data-test="sale-s-1"' not in second
+    assert 'data-test="older"' not in second and 'data-test="newer"' in second
     other = admin.page(f"/customers/{joe}")
     assert 'data-test="no-sales"' in other and "Wrong price" in other
 
