@@ -102,7 +102,8 @@ def build_snapshot(store, at=None):
     return {"format": 1, "store": {"id": store.code, "name": store.name, **store.details},
             "pricing": {**store.pricing, "tax_classes": tax_classes(),
                         "promotions": promotions},
-            "products": products, **store.till_settings, "customers": till_customers()}
+            "products": products, **store.till_settings,
+            "customers": till_customers(store.code)}
 
 
 def publish(database, store, by, at=None):
