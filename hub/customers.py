@@ -646,7 +646,7 @@ def till_customers(store, limit=None):
 
     At most ``TILL_CUSTOMERS``. Measured on a till, each customer costs about 650 bytes
     while it runs (the snapshot it keeps and its indexes) and 1.8 KB at the peak of taking
-    a whole new snapshot (both versions loaded): 20,000 are 14 MB, 36 MB at the peak, over
+    a whole new snapshot (both versions loaded): 20,000 are 13 MB, 34 MB at the peak, over
     the till's 72 MB, under its 120 MB target. Past that, the store's own customers (by
     their last purchase there, over the last ``STORE_DAYS``) come first, then everyone
     else by their last purchase anywhere or when they joined."""
