@@ -17,7 +17,7 @@ import re
 import unicodedata
 from itertools import combinations
 
-from peewee import JOIN, fn
+from peewee import JOIN, IntegrityError, fn
 
 from shared.times import iso, now
 
@@ -171,10 +171,22 @@ def save_customer(by, raw, customer=None):
         errors["name"] = "this customer was erased: the record cannot be filled in again"
     if errors:
         return None, errors
-    database = Customer._meta.database
-    with database.atomic():
+    before = values_of(customer) if customer else {}
+    changed = sorted(name for name in (*PROFILE, *FLAGS) if before.get(name) != values[name])
+    if customer is not None and not changed:
+        return customer, None  # nothing to write, and the tills' catalogs stay as they are
+    try:
+        return _save(by, values, customer, changed), None
+    except IntegrityError:  # another admin took the card (or the next id) meanwhile
+        return None, {"card": "this card was just given to another customer"} \
+            if values["card"] and _card_taken(values["card"], customer) else \
+            {"name": "another customer was saved at the same moment: save again"}
+
+
+def _save(by, values, customer, changed):
+    with Customer._meta.database.atomic():
         at = now()
-        before = values_of(customer) if customer else {}
+        action = "customer.update" if customer else "customer.create"
         if customer is None:
             customer = Customer(code=next_code(), created_at=at)
         for name in PROFILE:
@@ -185,11 +197,8 @@ def save_customer(by, raw, customer=None):
         customer.save()
         _consent(by, customer, values, "hub", at)
         customer.save()
-        changed = sorted(name for name, value in values_of(customer).items()
-                         if before.get(name) != value)
-        audit(by, "customer.update" if before else "customer.create", customer.code,
-              {"fields": changed})
-    return customer, None
+        audit(by, action, customer.code, {"fields": changed})
+    return customer
 
 
 def import_customers(raw_customers, by):

@@ -74,6 +74,23 @@ def test_a_profile_is_checked_whole_and_consent_is_dated(hub_db):
     entry = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
     assert (entry.action, entry.detail) == ("customer.update", {"fields": ["email_marketing"]})
     assert "Bloggs" not in str([e.detail for e in AuditEntry.select()])
+    entries = AuditEntry.select().count()
+    assert save_customer("ada", customers.values_of(saved), saved) == (saved, None)
+    assert AuditEntry.select().count() == entries  # nothing changed, nothing written
+
+
+def test_a_card_taken_at_the_same_moment_is_said_by_its_field(hub_db, monkeypatch):
+    new()
+    real, asked = customers._card_taken, []
+
+    def taken(card, customer):  # the check finds it free; the unique key says otherwise
+        asked.append(card)
+        return None if len(asked) == 1 else real(card, customer)
+
+    monkeypatch.setattr(customers, "_card_taken", taken)
+    assert save_customer("ada", {**JO, "name": "Other"}) == (
+        None, {"card": "this card was just given to another customer"})
+    assert Customer.select().count() == 1
 
 
 def test_the_tills_get_card_holders_from_the_customer_table(hub_db, monkeypatch):
