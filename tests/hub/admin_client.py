@@ -30,3 +30,12 @@ class Admin:
         response = self.client.get(path)
         assert response.status_code == status, (path, response.status_code)
         return response.get_data(as_text=True)
+
+
+def sign_in_browser(hub, url, username, password=PASSWORD):
+    """In a real browser (a ``tests.edge.browser.Screen``): open ``url``, which asks to
+    sign in first, and sign in."""
+    hub.page.goto(url)
+    hub("username").fill(username)
+    hub("password").fill(password)
+    hub.tap("sign-in")

@@ -12,6 +12,7 @@ from hub.accounts import create_user
 from hub.app import create_app
 from hub.ingest import apply
 from tests.edge.browser import Screen
+from tests.hub.admin_client import PASSWORD, sign_in_browser
 from tests.hub.test_ingest import TOPIC
 from tests.hub.test_sale_effects import sale
 
@@ -21,7 +22,7 @@ SIZE = {"width": 1280, "height": 800}
 @pytest.fixture
 def hub_url(tmp_path):
     app = create_app({"database": tmp_path / "hub.sqlite3", "instance": tmp_path / "hub"})
-    create_user("system", "ada", "Ada Admin", "admin", "correct horse battery")
+    create_user("system", "ada", "Ada Admin", "admin", PASSWORD)
     database = app.extensions["hub_db"]
     for name, email, phone, card in (("Jo Bloggs", "jo@example.com", "+49 30 1234567",
                                       "LC1001"),
@@ -42,10 +43,7 @@ def test_find_a_customer_and_merge_two(chromium, hub_url):
     context = chromium.new_context(viewport=SIZE)
     hub = Screen(context.new_page(), "test_hub_customers", SIZE)
     try:
-        hub.page.goto(hub_url + "/customers")
-        hub("username").fill("ada")
-        hub("password").fill("correct horse battery")
-        hub.tap("sign-in")
+        sign_in_browser(hub, hub_url + "/customers", "ada")
         hub("customer-search").fill("555 01")  # htmx asks as the admin types
         expect(hub("customer-C000002")).to_contain_text("Anna Weber")
         expect(hub("customer-C000001")).to_have_count(0)
