@@ -29,6 +29,7 @@ from .models import (
     CustomerStats,
     Interaction,
     LoyaltyEntry,
+    NotDuplicate,
     Sale,
     Ticket,
     TicketEntry,
@@ -495,6 +496,8 @@ def duplicate_suggestions(limit=200):
     for members in groups.values():
         for first, second in _alike(members):
             add(first, second, "similar name, same postcode")
+    for pair in NotDuplicate.select(NotDuplicate.first, NotDuplicate.second).tuples():
+        pairs.pop(tuple(sorted(pair)), None)
     ranked = sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
     customers = {customer.id: customer for customer in Customer.select().where(
         Customer.id.in_({number for pair, _ in ranked for number in pair}))}
@@ -516,6 +519,17 @@ def _alike(members):
         matcher = difflib.SequenceMatcher(None, names[first], names[second])
         if matcher.quick_ratio() >= NAME_SIMILARITY and matcher.ratio() >= NAME_SIMILARITY:
             yield first, second
+
+
+def not_duplicates(by, first, second):
+    """Two customers are different people: the pair is no longer suggested."""
+    if first.id == second.id:
+        raise CustomerError("choose two different customers")
+    first, second = sorted((first, second), key=lambda customer: customer.id)
+    with Customer._meta.database.atomic():
+        NotDuplicate.insert(first=first, second=second, by=getattr(by, "username", by)) \
+            .on_conflict_ignore().execute()
+        audit(by, "customer.not_duplicate", first.code, {"other": second.code})
 
 
 def merge(by, keep, other):
@@ -547,6 +561,8 @@ def merge(by, keep, other):
         keep.member = keep.member or other.member
         for model in (Interaction, Ticket, ConsentChange, CustomerAlias):
             model.update(customer=keep).where(model.customer == other).execute()
+        NotDuplicate.delete().where((NotDuplicate.first == other)
+                                    | (NotDuplicate.second == other)).execute()
         CustomerAlias.create(code=other.code, card=old_card, customer=keep)
         LoyaltyEntry.update(customer=keep.code).where(
             LoyaltyEntry.customer == other.code).execute()

@@ -545,8 +545,21 @@ class TicketEntry(_Entry):
     ticket = ForeignKeyField(Ticket, backref="entries", on_delete="CASCADE")
 
 
+class NotDuplicate(HubModel):
+    """Two customers an admin found to be different people: no longer suggested."""
+
+    first = ForeignKeyField(Customer, on_delete="CASCADE")
+    second = ForeignKeyField(Customer, on_delete="CASCADE")
+    by = CharField()
+    at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("first", "second"), True),)
+
+
 # A customer's purchase history is their sales: an index of the sales that name one.
 Sale.add_index(Sale.index(Sale.customer, Sale.completed_at, name="sale_customer")
                .where(Sale.customer.is_null(False)))
 
-MODELS = (*MODELS, Customer, CustomerAlias, ConsentChange, Interaction, Ticket, TicketEntry)
+MODELS = (*MODELS, Customer, CustomerAlias, ConsentChange, Interaction, Ticket, TicketEntry,
+          NotDuplicate)

@@ -200,13 +200,32 @@ def duplicates():
                    done=request.args.get("done"))
 
 
+def _pair(*names):
+    """The two customers the request names by their ids, or a 404."""
+    pair = [Customer.get_or_none(Customer.code == request.values.get(name, ""))
+            for name in names]
+    if None in pair:
+        abort(404, "Choose two customers who are still on file.")
+    return pair
+
+
+@bp.post("/customers/duplicates/dismiss")
+@requires("customers.edit")
+def not_duplicates():
+    first, second = _pair("first", "second")
+    checked_form()
+    try:
+        customers.not_duplicates(current_user(), first, second)
+    except CustomerError as exc:
+        abort(400, str(exc))
+    return redirect(url_for("customers.duplicates",
+                            done=f"{first.code} and {second.code}: not suggested again"))
+
+
 @bp.route("/customers/merge", methods=["GET", "POST"])
 @requires("customers.merge")
 def merge():
-    keep = Customer.get_or_none(Customer.code == request.values.get("keep", ""))
-    other = Customer.get_or_none(Customer.code == request.values.get("other", ""))
-    if keep is None or other is None:
-        abort(404, "Choose two customers who are still on file to merge.")
+    keep, other = _pair("keep", "other")
     error = None
     if request.method == "POST":
         checked_form()

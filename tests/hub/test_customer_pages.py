@@ -50,6 +50,8 @@ def check_role(admin, role, jo, joe):
             (f"/customers/{jo}/interactions", {"kind": "note", "text": "hi"},
              expect["edit"], 302),
             (f"/customers/{jo}/export", {}, expect["export"], 200),
+            ("/customers/duplicates/dismiss", {"first": jo, "second": joe}, expect["edit"],
+             302),
             (f"/customers/merge?keep={jo}&other={joe}", {}, expect["merge"], 302)):
         response = admin.submit(path, data, form_page=token_page)
         assert response.status_code == (done if allowed else 403), path
@@ -139,6 +141,8 @@ def test_bad_input_on_every_form_says_why_and_writes_nothing(admin, two):
     assert f"id, {jo}, to confirm the erasure" in page.get_data(as_text=True)
     assert Customer.get(Customer.code == jo).erased_at is None
     admin.page("/customers/merge?keep=C000001&other=C999", 404)
+    admin.submit("/customers/duplicates/dismiss", {"first": jo, "second": jo}, 400,
+                 form_page="/customers/duplicates")
     page = admin.submit(f"/customers/merge?keep={jo}&other={jo}", {}, 400)
     assert "itself" in page.get_data(as_text=True)
     admin.page("/customers/C404", 404)

@@ -207,9 +207,12 @@ def test_search_and_duplicate_suggestions(hub_db):
                      (a.code, c.code): ["same phone number"],
                      (a.code, d.code): ["similar name, same postcode"]}
     assert e.code not in str(found) and zoe.code not in str(found)
+    customers.not_duplicates("ada", c, a)  # an admin says they are different people
+    with pytest.raises(CustomerError, match="two different"):
+        customers.not_duplicates("ada", c, c)
     customers.erase("ada", b)
-    assert (a.code, b.code) not in {(x.code, y.code) for x, y, _ in
-                                    customers.duplicate_suggestions()}
+    assert {(x.code, y.code) for x, y, _ in customers.duplicate_suggestions()} == \
+        {(a.code, d.code)}
 
 
 def test_tickets_measure_first_response_and_resolution(hub_db):
