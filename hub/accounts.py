@@ -30,6 +30,7 @@ PERMISSIONS = {
     "promotions.edit": {"admin", "store_manager", "marketing"},
     "stores.manage": {"admin"},
     "audit.view": {"admin"},
+    "reports.view": {"admin", "store_manager", "marketing", "viewer"},
     "inventory.view": {"admin", "store_manager", "viewer"},
     "inventory.manage": {"admin", "store_manager"},
     "inventory.approve": {"admin", "store_manager"},

@@ -89,7 +89,18 @@ def create_app(settings):
     def http_error(error):
         return _error_page(error.code, error.name, error.description)
 
-    from .views import api, auth, catalog, fleet, inventory, promotions, stores, tokens, users
+    from .views import (
+        api,
+        auth,
+        catalog,
+        fleet,
+        inventory,
+        promotions,
+        reports,
+        stores,
+        tokens,
+        users,
+    )
 
     app.extensions["hub_jobs"] = catalog.Jobs()
     app.register_blueprint(auth.bp)
@@ -100,6 +111,7 @@ def create_app(settings):
     app.register_blueprint(promotions.bp)
     app.register_blueprint(inventory.bp)
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(reports.bp)
     csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on
     app.register_blueprint(api.bp)
     app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))

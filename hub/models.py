@@ -160,6 +160,55 @@ class CustomerStats(HubModel):
     last_store = CharField(null=True)
 
 
+class ReportedSale(HubModel):
+    """A sale already counted in the report tables below (``hub/reports.py``)."""
+
+    sale = CharField(primary_key=True)  # the sale's UUID
+
+
+class SalesHour(HubModel):
+    """Sales and refunds of one store, till and cashier in one hour (UTC): what the
+    reports add up instead of reading every sale."""
+
+    day = CharField()  # YYYY-MM-DD
+    hour = IntegerField()
+    store = CharField()
+    till = CharField()
+    cashier = CharField()
+    sales = IntegerField(default=0)
+    refunds = IntegerField(default=0)
+    sold = BigIntegerField(default=0)  # the sales' totals, tax included (minor units)
+    refunded = BigIntegerField(default=0)
+    tax = BigIntegerField(default=0)  # net of refunds
+
+    class Meta:
+        indexes = ((("day", "hour", "store", "till", "cashier"), True),)
+
+
+class ProductDay(HubModel):
+    """One product's units and line amounts (after discounts) in one store on one day."""
+
+    day = CharField()
+    store = CharField()
+    sku = CharField()
+    units = BigIntegerField(default=0)  # pieces, or grams of a weighed product; net of returns
+    amount = BigIntegerField(default=0)  # line nets, net of returns
+    returned = BigIntegerField(default=0)  # the units returned
+
+    class Meta:
+        indexes = ((("day", "store", "sku"), True),)
+
+
+class TaxDay(HubModel):
+    day = CharField()
+    store = CharField()
+    rate = CharField()  # the tax rate's id
+    amount = BigIntegerField(default=0)  # net of refunds
+
+    class Meta:
+        indexes = ((("day", "store", "rate"), True),)
+
+
 class User(HubModel):
     """A person who signs in to the hub's admin app (``hub/accounts.py``)."""
 
@@ -284,7 +333,7 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion)
+          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay)
 
 
 def insert_rows(model, rows, skip_conflicts=False):
