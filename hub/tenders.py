@@ -19,39 +19,22 @@ so the balance is always the sum of the entries. Money is integers in minor unit
 """
 import datetime
 import logging
-import secrets
 
 from peewee import OperationalError
+
+from shared.vouchers import new_code, normalize_code
 
 from .accounts import audit
 from .models import StoreCredit, TenderEntry, TenderRequest, Voucher, insert_rows
 
 log = logging.getLogger(__name__)
 TENDERS = ("voucher", "store_credit")
-# Voucher codes: 16 characters of an alphabet without 0/O, 1/I/L, U/V (80 bits), printed
-# in groups of four.
-ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
-CODE_LENGTH = 16
 MAX_AMOUNT = 10**10
 MAX_NOTE = 200
 
 
 class TenderError(ValueError):
     """A voucher or store credit change that cannot be made; the message says why."""
-
-
-def new_code():
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    return "-".join(raw[index:index + 4] for index in range(0, CODE_LENGTH, 4))
-
-
-def normalize_code(text):
-    """A voucher code as typed or scanned (any case, spaces or dashes) in its printed form,
-    or the text unchanged when it is not one (it then names no voucher)."""
-    raw = "".join(ch for ch in str(text).upper() if ch not in " -")
-    if len(raw) != CODE_LENGTH:
-        return str(text).strip()
-    return "-".join(raw[index:index + 4] for index in range(0, CODE_LENGTH, 4))
 
 
 def _money(amount):

@@ -94,7 +94,8 @@ def resume(uuid):
 @bp.post("/sale/tender")
 def tender():
     data = body()
-    return sale_answer(till().tender(signed_in(), data.get("type"), data.get("amount")))
+    return sale_answer(till().tender(signed_in(), data.get("type"), data.get("amount"),
+                                     code=data.get("code")))
 
 
 @bp.post("/sale/complete")
