@@ -27,6 +27,8 @@ PERMISSIONS = {
     "catalog.view": {"admin", "store_manager", "marketing", "viewer"},
     "catalog.edit": {"admin", "store_manager"},
     "audit.view": {"admin"},
+    "tenders.view": {"admin", "store_manager", "viewer"},
+    "tenders.manage": {"admin", "store_manager"},
 }
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20

@@ -89,12 +89,13 @@ def create_app(settings):
     def http_error(error):
         return _error_page(error.code, error.name, error.description)
 
-    from .views import auth, catalog, fleet, users
+    from .views import auth, catalog, fleet, tenders, users
 
     app.extensions["hub_jobs"] = catalog.Jobs()
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(fleet.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(tenders.bp)
     app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))
     return app

@@ -22,6 +22,7 @@ import logging
 
 from peewee import OperationalError
 
+from shared.money import format_money
 from shared.vouchers import new_code, normalize_code
 
 from .accounts import audit
@@ -35,10 +36,6 @@ MAX_NOTE = 200
 
 class TenderError(ValueError):
     """A voucher or store credit change that cannot be made; the message says why."""
-
-
-def _money(amount):
-    return f"{amount // 100}.{amount % 100:02d}"
 
 
 def _amount(value, what="amount", allow_negative=False):
@@ -105,7 +102,7 @@ def _refusal(tender, account, amount, today):
             return "insufficient", "the customer has no store credit", 0
     if balance < amount:
         return ("insufficient", f"not enough on the {tender.replace('_', ' ')}: "
-                f"{_money(balance)} left", balance)
+                f"{format_money(balance)} left", balance)
     return None
 
 
@@ -262,7 +259,7 @@ def adjust_credit(user, customer, amount, reason, reference):
                       by=by)
     if balance is None:
         raise TenderError(f"that would take the credit below zero "
-                          f"({_money(_balance('store_credit', customer) or 0)} left)")
+                          f"({format_money(_balance('store_credit', customer) or 0)} left)")
     audit(user, "store_credit.adjust", customer, {"amount": amount, "reason": reason,
                                                   "balance": balance})
     return balance
@@ -272,3 +269,14 @@ def history(tender, account):
     return list(TenderEntry.select().where((TenderEntry.tender == tender)
                                            & (TenderEntry.account == account))
                 .order_by(TenderEntry.id.desc()))
+
+
+def find_vouchers(query="", limit=50):
+    """Vouchers whose code or note has ``query`` (any case, dashes optional), newest first."""
+    found = Voucher.select().order_by(Voucher.id.desc()).limit(limit)
+    query = (query or "").strip()
+    if query:
+        code = normalize_code(query) if "".join(query.split("-")).isalnum() else query
+        found = found.where(Voucher.code.contains(code.upper())
+                            | Voucher.note.contains(query))
+    return list(found)
