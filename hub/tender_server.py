@@ -54,11 +54,11 @@ class TenderServer:
                 continue
             try:
                 answer = self.answer(message.topic, message.payload)
-            except DatabaseError:
-                log.exception("could not answer a tender request; it comes again")
-                if not self.database.is_closed():
-                    self.database.close()
-                continue  # unacknowledged: the broker delivers it again on reconnection
+            except Exception as exc:  # the worker answers on; the till times out, releases
+                log.exception("could not answer a tender request on %s", message.topic)
+                if isinstance(exc, DatabaseError) and not self.database.is_closed():
+                    self.database.close()  # a new connection next time (a restarted server)
+                answer = None
             if answer is not None:
                 topic, payload = answer
                 self.client.publish(topic, payload, qos=1)

@@ -1,6 +1,7 @@
 """Vouchers and store credit end to end: a till (real journal) asks a real ingest worker
 through a real Mosquitto; the hub's ledgers say what was taken, and given back."""
 import contextlib
+import threading
 
 import pytest
 
@@ -24,12 +25,13 @@ def hub(tmp_path):
 
 
 @pytest.fixture
-def ingest(hub, broker):
-    """Starts an ingest worker (its state online) when called; each is stopped after."""
+def ingest(broker):
+    """Starts an ingest worker on a database (its state online) when called; each is
+    stopped after."""
     workers = []
 
-    def start():
-        worker = Ingest(hub, {"port": broker.port, "password": USERS["hub"]}, "1")
+    def start(database, name="1"):
+        worker = Ingest(database, {"port": broker.port, "password": USERS["hub"]}, name)
         worker.start()
         wait_for(lambda: hub_online(broker))
         workers.append(worker)
@@ -75,7 +77,7 @@ def test_vouchers_pay_in_part_or_in_full_and_refusals_are_clear(hub, ingest, bro
     void = tenders.issue_voucher("admin", 2000)
     tenders.void_voucher("admin", void.code, "lost")
     expired = tenders.issue_voucher("admin", 2000, expires="2020-01-01")
-    ingest()
+    ingest(hub)
     with linked_till(till_config, broker) as (api, till):
         api.post("/api/sale/scan", {"code": WINE})  # 9.59
         refused = api.post("/api/sale/tender", {"type": "voucher", "code": part.code},
@@ -111,7 +113,7 @@ def test_vouchers_pay_in_part_or_in_full_and_refusals_are_clear(hub, ingest, bro
 
 def test_store_credit_needs_the_customer_and_pays(hub, ingest, broker, till_config):
     tenders.adjust_credit("admin", "C1", 300, "goodwill", "form-1")
-    ingest()
+    ingest(hub)
     with linked_till(till_config, broker) as (api, _):
         api.post("/api/sale/scan", {"code": "LC1001"})
         api.post("/api/sale/scan", {"code": MILK})  # 1.00
@@ -137,7 +139,7 @@ def test_no_answer_in_time_is_refused_and_released(hub, ingest, broker, till_con
     request waits at the broker, the till gives up and releases it through its outbox.
     When the worker is back, whatever order it gets them in, nothing stays taken."""
     voucher = tenders.issue_voucher("admin", 1000)
-    ingest().stop()
+    ingest(hub).stop()
     fake = client(broker, "hub")
     fake.publish(HUB_STATE, encode_state(HubState(True, "fake", "-")), qos=1,
                  retain=True).wait_for_publish(5)
@@ -149,7 +151,7 @@ def test_no_answer_in_time_is_refused_and_released(hub, ingest, broker, till_con
             assert refused["error"] == "the hub did not answer in time: nothing is taken " \
                 "off the voucher. Take another tender"
             assert Outbox.get(Outbox.kind == "tender.release").payload["reason"] == "timeout"
-            ingest()
+            ingest(hub)
             wait_for(lambda: till.journal.outbox_backlog() == 0)
             wait_for(lambda: kinds(voucher.code) in (["issue"], ["issue", "redeem", "release"]))
         assert balance(voucher.code) == 1000
@@ -159,7 +161,7 @@ def test_no_answer_in_time_is_refused_and_released(hub, ingest, broker, till_con
 
 def test_a_void_after_a_voucher_payment_gives_it_back(hub, ingest, broker, till_config):
     voucher = tenders.issue_voucher("admin", 1000)
-    ingest()
+    ingest(hub)
     with linked_till(till_config, broker) as (api, till):
         api.post("/api/sale/scan", {"code": WINE})
         api.post("/api/sale/tender", {"type": "voucher", "amount": 600,
@@ -171,9 +173,26 @@ def test_a_void_after_a_voucher_payment_gives_it_back(hub, ingest, broker, till_
     assert kinds(voucher.code) == ["issue", "redeem", "release"]
 
 
+def test_the_excess_after_a_line_void_goes_back_to_the_voucher(hub, ingest, broker,
+                                                                till_config):
+    voucher = tenders.issue_voucher("admin", 1000)
+    ingest(hub)
+    with linked_till(till_config, broker) as (api, till):
+        api.post("/api/sale/scan", {"code": WINE})
+        api.post("/api/sale/scan", {"code": MILK})
+        api.post("/api/sale/tender", {"type": "voucher", "amount": 600, "code": voucher.code})
+        api.post("/api/sale/lines/1/void", {"approver_pin": PINS["S02"]})  # 1.00 left due
+        sale = api.post("/api/sale/complete")["sale"]
+        assert [(payment["type"], payment["amount"]) for payment in sale["payments"]] == \
+            [("voucher", 600), ("voucher", -500)]
+        wait_for(lambda: balance(voucher.code) == 900)  # credited when the hub ingests it
+        wait_for(lambda: till.journal.outbox_backlog() == 0)
+    assert kinds(voucher.code) == ["issue", "redeem", "refund"]
+
+
 def test_a_refund_goes_back_to_the_voucher_once(hub, ingest, broker, till_config):
     voucher = tenders.issue_voucher("admin", 2000)
-    worker = ingest()
+    worker = ingest(hub)
     with linked_till(till_config, broker) as (api, till):
         api.post("/api/sale/scan", {"code": WINE})
         api.post("/api/sale/scan", {"code": MILK})
@@ -186,7 +205,7 @@ def test_a_refund_goes_back_to_the_voucher_once(hub, ingest, broker, till_config
             [("voucher", 959)]
         refund = api.post("/api/sale/refund", {"approver_pin": PINS["S02"]})["sale"]
         assert refund["payments"][0]["amount"] == -959
-        ingest()
+        ingest(hub)
         wait_for(lambda: Sale.select().count() == 2)
         assert balance(voucher.code) == 2000 - 100
         # The refund delivered again: credited once.
@@ -201,10 +220,39 @@ def test_a_refund_goes_back_to_the_voucher_once(hub, ingest, broker, till_config
     assert TenderEntry.select().where(TenderEntry.kind == "refund").count() == 1
 
 
+def test_two_tills_at_once_through_two_workers_never_overdraw(hub_db, ingest, broker,
+                                                               till_config):
+    """On SQLite and PostgreSQL: each worker may get either request."""
+    voucher = tenders.issue_voucher("admin", 1000)
+    ingest(hub_db, "w1"), ingest(hub_db, "w2")
+    other = merge(till_config, {"till": {"id": "T02",
+                                         "data_dir": till_config["till"]["data_dir"] + "2"}})
+    answers, start = [], threading.Barrier(2)
+    with linked_till(till_config, broker) as (first, _), \
+            linked_till(other, broker) as (second, _):
+        for api in (first, second):
+            api.post("/api/sale/scan", {"code": WINE})
+
+        def pay(api):
+            start.wait()
+            answers.append(api.client.post("/api/sale/tender", json={
+                "type": "voucher", "amount": 600, "code": voucher.code}))
+
+        threads = [threading.Thread(target=pay, args=(api,)) for api in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(answer.status_code for answer in answers) == [200, 402]
+    refused = next(answer.get_json() for answer in answers if answer.status_code == 402)
+    assert (refused["tender_status"], refused["balance"]) == ("insufficient", 400)
+    assert balance(voucher.code) == 400
+
+
 def test_a_till_killed_mid_request_releases_it_on_restart(hub, ingest, broker, till_config):
     """What a kill -9 leaves: the request pending in the journal, approved at the hub."""
     voucher = tenders.issue_voucher("admin", 1000)
-    ingest()
+    ingest(hub)
     with linked_till(till_config, broker) as (api, till):
         api.post("/api/sale/scan", {"code": WINE})
         sale = till.journal.open_sale()
