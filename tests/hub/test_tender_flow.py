@@ -1,6 +1,7 @@
 """Vouchers and store credit end to end: a till (real journal) asks a real ingest worker
 through a real Mosquitto; the hub's ledgers say what was taken, and given back."""
 import contextlib
+import sqlite3
 import threading
 
 import pytest
@@ -14,6 +15,7 @@ from hub.models import Sale, StoreCredit, TenderEntry, Voucher, open_database
 from shared.protocol import Envelope, HubState, encode, encode_state
 from shared.protocol.topics import HUB_STATE
 from tests.conftest import USERS
+from tests.edge.browser import TillServer
 from tests.edge.conftest import MILK, PINS, WINE, Api
 from tests.mqtt_clients import client, hub_online
 from tests.waiting import wait_for
@@ -62,6 +64,16 @@ def linked_till(till_config, broker, online=True, **hub_settings):
     finally:
         till.link.stop()
         till.devices.close()
+
+
+def worker_away(hub, ingest, broker):
+    """The ingest worker stopped (its session kept: requests wait for it at the broker),
+    while a client says the hub is online; that client, to stop after."""
+    ingest(hub).stop()
+    fake = client(broker, "hub")
+    fake.publish(HUB_STATE, encode_state(HubState(True, "fake", "-")), qos=1,
+                 retain=True).wait_for_publish(5)
+    return fake
 
 
 def balance(code):
@@ -139,10 +151,7 @@ def test_no_answer_in_time_is_refused_and_released(hub, ingest, broker, till_con
     request waits at the broker, the till gives up and releases it through its outbox.
     When the worker is back, whatever order it gets them in, nothing stays taken."""
     voucher = tenders.issue_voucher("admin", 1000)
-    ingest(hub).stop()
-    fake = client(broker, "hub")
-    fake.publish(HUB_STATE, encode_state(HubState(True, "fake", "-")), qos=1,
-                 retain=True).wait_for_publish(5)
+    fake = worker_away(hub, ingest, broker)
     try:
         with linked_till(till_config, broker, tender_timeout_s=0.5) as (api, till):
             api.post("/api/sale/scan", {"code": WINE})
@@ -249,7 +258,8 @@ def test_two_tills_at_once_through_two_workers_never_overdraw(hub_db, ingest, br
     assert balance(voucher.code) == 400
 
 
-def test_a_till_killed_mid_request_releases_it_on_restart(hub, ingest, broker, till_config):
+def test_a_pending_request_freezes_the_sale_and_a_restart_releases_it(hub, ingest, broker,
+                                                                     till_config):
     """What a kill -9 leaves: the request pending in the journal, approved at the hub."""
     voucher = tenders.issue_voucher("admin", 1000)
     ingest(hub)
@@ -267,3 +277,47 @@ def test_a_till_killed_mid_request_releases_it_on_restart(hub, ingest, broker, t
         wait_for(lambda: balance(voucher.code) == 1000)
         assert api.post("/api/sale/tender", {"type": "cash"})["sale"]["state"] == \
             "completed"
+
+
+def test_a_till_process_killed_mid_request_releases_it_on_restart(hub, ingest, broker,
+                                                                  tmp_path, store_file):
+    """kill -9 while the till waits for the hub (its request held at the broker); the
+    worker back, then the till: nothing stays taken."""
+    voucher = tenders.issue_voucher("admin", 1000)
+    fake = worker_away(hub, ingest, broker)
+    config = tmp_path / "till.toml"
+    config.write_text(f'[hub]\nhost = "127.0.0.1"\nport = {broker.port}\n'
+                      'password = "till-secret"\ntender_timeout_s = 60\n')
+    till = [store_file, tmp_path / "killed", ["--config", str(config)]]
+
+    def journal(sql):
+        with contextlib.closing(sqlite3.connect(tmp_path / "killed" / "journal.sqlite3",
+                                                timeout=5)) as db:
+            return db.execute(sql).fetchall()
+
+    try:
+        with TillServer(*till) as server:
+            api = server.session()
+            api.call("POST", "/api/auth/sign-in", {"pin": PINS["S01"]})
+            api.call("POST", "/api/session/open", {"float": 0})
+            api.call("POST", "/api/sale/scan", {"code": WINE})
+
+            def pay():  # refused at once until the till's link is up, then waits
+                with contextlib.suppress(OSError):
+                    while api.call("POST", "/api/sale/tender", {
+                            "type": "voucher", "code": voucher.code}, ok=(503,))[0] == 503:
+                        pass
+            threading.Thread(target=pay, daemon=True).start()
+            wait_for(lambda: journal("SELECT state FROM tender_attempt") == [("pending",)])
+            server.process.kill()
+            server.process.wait()
+        ingest(hub)
+        with TillServer(*till):
+            assert journal("SELECT state FROM tender_attempt") == [("released",)]
+            wait_for(lambda: journal("SELECT COUNT(*) FROM outbox WHERE confirmed_at IS NULL")
+                     == [(0,)])
+            # The broker kept the request for the worker: it debited, then the release undid it.
+            wait_for(lambda: kinds(voucher.code) == ["issue", "redeem", "release"])
+        assert balance(voucher.code) == 1000
+    finally:
+        fake.loop_stop()

@@ -148,3 +148,21 @@ def test_the_server_answers_requests_and_refuses_what_it_cannot_read(hub_db):
         "invalid"
     assert server.answer("tilly/v1/store-1/T01/tender", b"junk") is None
     assert Voucher.get(Voucher.code == voucher.code).balance == 900
+
+
+def test_releases_come_through_the_ingest_and_requests_do_not(hub_db):
+    voucher = tenders.issue_voucher("admin", 1000)
+    body = request(voucher.code, 400)
+    redeem(hub_db, body)
+
+    def on(level, kind, body, seq=3):
+        return apply(hub_db, f"tilly/v1/store-1/T01/{level}", encode(Envelope(
+            kind=kind, store="store-1", till="T01", seq=seq, id=body["request"], at="-",
+            body=body)))
+
+    release = {**body, "reason": "void"}
+    assert [on("release", "tender.release", release) for _ in range(2)] == \
+        ["applied", "duplicate"]
+    assert Voucher.get(Voucher.code == voucher.code).balance == 1000
+    assert on("tender", "tender.request", request(voucher.code, 100)) == "dead"
+    assert Voucher.get(Voucher.code == voucher.code).balance == 1000
