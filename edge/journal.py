@@ -295,6 +295,14 @@ class Journal:
         with self.writing():
             self._release(attempt, reason)
 
+    def take_off(self, payment, reason):
+        """A voucher or store credit payment taken off the open sale: gone, and released
+        through the outbox, in one commit."""
+        with self.writing():
+            payment.delete_instance()
+            self._release(TenderAttempt.get(TenderAttempt.request == payment.reference),
+                          reason)
+
     def _release(self, attempt, reason):
         attempt.state = "released"
         attempt.message = reason

@@ -96,6 +96,25 @@ class TenderDesk:
             self.till.complete(sale, [payment])
         self.till.after_completion(sale, cash=False)
 
+    def take_off(self, staff, reference, pin):
+        """Take a voucher or store credit payment off the open sale (supervisor): the
+        payment goes, and the hub gives the amount back (a release, through the outbox)."""
+        with self.till.changing():
+            sale = self.till.open_sale()
+            self.till.payments.refuse_unresolved(sale)
+            payment = next((payment for payment in self.journal.payments(sale)
+                            if payment.type in KINDS and payment.amount > 0
+                            and payment.reference == reference), None)
+            if payment is None:
+                raise TillError("no voucher or store credit payment of this sale has that "
+                                "reference", 404)
+            detail = {"tender": payment.type, "amount": payment.amount, "request": reference}
+            self.till.approve(pin, "void_after_tender", staff, sale.uuid, detail)
+            self.journal.take_off(payment, "taken off")
+            self.journal.audit("tender.taken_off", staff.id, None, sale.uuid, detail)
+            self.till.outbox_written()
+            return self.till.view(sale)
+
     def refuse_pending(self, sale):
         attempt = self.journal.tender_attempt(sale)
         if attempt is not None:

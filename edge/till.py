@@ -219,6 +219,10 @@ class Till:
             sale = self.journal.start_sale(staff.id)
         return sale
 
+    def open_sale(self):
+        """The open sale; 409 when there is none."""
+        return self._open()
+
     def _open(self):
         sale = self.journal.open_sale()
         if sale is None:

@@ -599,6 +599,7 @@ async function xReport() {
 const when = (iso) => (iso ? new Date(iso).toLocaleString([], {
   day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '—');
 const TENDERS = { cash: 'Cash', card: 'Card', voucher: 'Voucher', store_credit: 'Store credit' };
+const HUB_TENDERS = ['voucher', 'store_credit']; // checked with the hub
 
 function overShortLabel(amount) {
   if (amount < 0) return 'Short';
@@ -989,7 +990,12 @@ function renderTender() {
     row('Paid', money(sale.paid), 'tender-paid-amount'),
     row('Remaining', money(sale.remaining), 'tender-remaining'));
   $('payments').replaceChildren(...sale.payments.map((payment) => h('li', { test: 'payment' },
-    h('span', {}, payment.label), h('span', {}, money(payment.amount)))));
+    h('span', {}, payment.label), h('span', {}, money(payment.amount)),
+    // A voucher or store credit can be taken off again (supervisor); the hub gives it back.
+    HUB_TENDERS.includes(payment.type) && payment.amount > 0
+      ? button('Take off', 'payment-take-off', () => act((pin) => api(
+        'POST', '/api/sale/payments/take-off', { reference: payment.reference,
+                                                approver_pin: pin })), 'small') : null)));
   // Paid in full or more after a void: complete, giving the excess back; nothing left on
   // the sale: void it, giving the payments back.
   const live = sale.lines.some((line) => !line.voided);

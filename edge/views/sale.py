@@ -98,6 +98,13 @@ def tender():
                                      code=data.get("code")))
 
 
+@bp.post("/sale/payments/take-off")
+def take_off_payment():
+    data = body()
+    return sale_answer(till().tenders.take_off(signed_in(), data.get("reference"),
+                                               data.get("approver_pin")))
+
+
 @bp.post("/sale/complete")
 def settle():
     """A sale paid in full or more after a void after payment: the excess goes back."""

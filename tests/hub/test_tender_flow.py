@@ -182,6 +182,27 @@ def test_a_void_after_a_voucher_payment_gives_it_back(hub, ingest, broker, till_
     assert kinds(voucher.code) == ["issue", "redeem", "release"]
 
 
+def test_a_voucher_payment_taken_off_goes_back_once(hub, ingest, broker, till_config):
+    voucher = tenders.issue_voucher("admin", 1000)
+    ingest(hub)
+    with linked_till(till_config, broker) as (api, till):
+        api.post("/api/sale/scan", {"code": WINE})
+        paid = api.post("/api/sale/tender", {"type": "voucher", "amount": 600,
+                                             "code": voucher.code})["sale"]
+        take_off = {"reference": paid["payments"][0]["reference"]}
+        api.post("/api/sale/payments/take-off", take_off, status=403)
+        api.post("/api/sale/payments/take-off", {"reference": "nope",
+                                                 "approver_pin": PINS["S02"]}, status=404)
+        sale = api.post("/api/sale/payments/take-off", {**take_off,
+                                                        "approver_pin": PINS["S02"]})["sale"]
+        assert (sale["payments"], sale["remaining"]) == ([], 959)
+        api.post("/api/sale/tender", {"type": "cash", "amount": 1000})
+        wait_for(lambda: Sale.select().count() == 1)
+        wait_for(lambda: till.journal.outbox_backlog() == 0)
+    assert balance(voucher.code) == 1000
+    assert kinds(voucher.code) == ["issue", "redeem", "release"]
+
+
 def test_the_excess_after_a_line_void_goes_back_to_the_voucher(hub, ingest, broker,
                                                                 till_config):
     voucher = tenders.issue_voucher("admin", 1000)
