@@ -271,6 +271,12 @@ def history(tender, account):
                 .order_by(TenderEntry.id.desc()))
 
 
+def credit_accounts(limit=100):
+    """Customers with store credit, the largest balances first."""
+    return list(StoreCredit.select().where(StoreCredit.balance > 0)
+                .order_by(StoreCredit.balance.desc(), StoreCredit.customer).limit(limit))
+
+
 def find_vouchers(query="", limit=50):
     """Vouchers whose code or note has ``query`` (any case, dashes optional), newest first."""
     found = Voucher.select().order_by(Voucher.id.desc()).limit(limit)

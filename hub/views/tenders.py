@@ -92,5 +92,6 @@ def store_credit():
     account = StoreCredit.get_or_none(StoreCredit.customer == customer) if customer else None
     return render_template("store_credit.html", customer=customer, account=account,
                            entries=tenders.history("store_credit", customer) if customer
-                           else [], error=error, form=FlaskForm(),
+                           else [], accounts=[] if customer else tenders.credit_accounts(),
+                           error=error, form=FlaskForm(),
                            reference=str(uuid.uuid4())), 400 if error else 200

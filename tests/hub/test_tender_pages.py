@@ -51,6 +51,7 @@ def test_store_credit_is_adjusted_with_a_reason_once(admin):
                  status=302, form_page=form)
     page = admin.page(form)
     assert "balance <strong>7.50" in page and "goodwill" in page
+    assert "customer=C1" in admin.page("/store-credit")  # the customers with credit
     assert AuditEntry.select().where(AuditEntry.action == "store_credit.adjust").count() == 2
 
 
