@@ -18,6 +18,7 @@ so the balance is always the sum of the entries. Money is integers in minor unit
   (``record_sale``), once, so they work while the hub is offline for the till.
 """
 import datetime
+import functools
 import logging
 
 from peewee import OperationalError
@@ -204,6 +205,16 @@ def record_sale(store, body):
 
 # -- the admin app's changes --------------------------------------------------------------
 
+def _atomic(change):
+    """The change, its ledger entry and its audit entry: one transaction."""
+    @functools.wraps(change)
+    def atomic(*args, **kwargs):
+        with TenderEntry._meta.database.atomic():
+            return change(*args, **kwargs)
+    return atomic
+
+
+@_atomic
 def issue_voucher(user, amount, expires=None, note=""):
     """A new voucher of ``amount`` minor units (valid through ``expires``, an ISO date)."""
     _amount(amount)
@@ -222,6 +233,7 @@ def issue_voucher(user, amount, expires=None, note=""):
     return voucher
 
 
+@_atomic
 def void_voucher(user, code, reason):
     reason = (reason or "").strip()[:MAX_NOTE]
     if not reason:
@@ -239,6 +251,7 @@ def void_voucher(user, code, reason):
     return Voucher.get_by_id(voucher.id)
 
 
+@_atomic
 def adjust_credit(user, customer, amount, reason, reference):
     """Add (or take off) store credit by hand, with a reason; ``reference`` (a form's
     one-time token) makes a form sent twice adjust once."""
