@@ -34,6 +34,8 @@ PERMISSIONS = {
     "inventory.view": {"admin", "store_manager", "viewer"},
     "inventory.manage": {"admin", "store_manager"},
     "inventory.approve": {"admin", "store_manager"},
+    "tenders.view": {"admin", "store_manager", "viewer"},
+    "tenders.manage": {"admin", "store_manager"},
 }
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20

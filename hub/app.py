@@ -98,6 +98,7 @@ def create_app(settings):
         promotions,
         reports,
         stores,
+        tenders,
         tokens,
         users,
     )
@@ -112,6 +113,7 @@ def create_app(settings):
     app.register_blueprint(inventory.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(tenders.bp)
     csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on
     app.register_blueprint(api.bp)
     app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))

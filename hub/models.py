@@ -209,6 +209,66 @@ class TaxDay(HubModel):
         indexes = ((("day", "store", "rate"), True),)
 
 
+class Voucher(HubModel):
+    """A gift voucher (``hub/tenders.py``): its balance is the sum of its ledger entries,
+    kept in the row so a redemption is one conditional UPDATE that never overdraws."""
+
+    code = CharField(unique=True)  # unguessable, printed on the voucher
+    issued = BigIntegerField()  # minor units
+    balance = BigIntegerField(constraints=[peewee.Check("balance >= 0")])
+    expires = CharField(null=True)  # an ISO date: valid through that day
+    status = CharField(default="active")  # active | void
+    note = CharField(default="")
+    issued_by = CharField()
+    issued_at = DateTimeField(default=now)
+
+
+class StoreCredit(HubModel):
+    """A customer's store credit (the customer id the tills send)."""
+
+    customer = CharField(primary_key=True)
+    balance = BigIntegerField(default=0, constraints=[peewee.Check("balance >= 0")])
+
+
+class TenderEntry(HubModel):
+    """One change to a voucher's or a store credit's balance: issue, redeem, release,
+    refund, adjustment. ``balance`` is the account's after it; ``reference`` what made it
+    (a request's or a sale's UUID, an admin's change), unique per account and kind."""
+
+    tender = CharField()  # voucher | store_credit
+    account = CharField()  # the voucher's code, or the customer's id
+    kind = CharField()  # issue | redeem | release | refund | adjustment | void
+    amount = BigIntegerField()  # signed: what it adds to the balance
+    balance = BigIntegerField()
+    reference = CharField()
+    store = CharField(null=True)
+    till = CharField(null=True)
+    note = CharField(default="")
+    by = CharField(default="")
+    at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("tender", "account", "id"), False),
+                   (("tender", "account", "kind", "reference"), True))
+
+
+class TenderRequest(HubModel):
+    """A till's request to take money off a voucher or store credit, answered once: the
+    same request again gets ``reply`` again. A release that comes before its request
+    leaves a tombstone (state released, never approved), so the request is refused."""
+
+    request = CharField(primary_key=True)  # the till's UUID
+    store = CharField()
+    till = CharField()
+    tender = CharField()
+    account = CharField()
+    amount = BigIntegerField()
+    sale = CharField(default="")
+    state = CharField()  # approved | refused | released (after approval) | tombstone
+    reply = JSONField(null=True)
+    at = DateTimeField(default=now)
+
+
 class User(HubModel):
     """A person who signs in to the hub's admin app (``hub/accounts.py``)."""
 
@@ -333,7 +393,8 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay)
+          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, Voucher,
+          StoreCredit, TenderEntry, TenderRequest)
 
 
 def insert_rows(model, rows, skip_conflicts=False):
