@@ -204,6 +204,9 @@ def _sale(envelope, last_sales):
 def _check(store, body):
     """Re-price the sale as the till did and keep what that found; a mismatch is logged."""
     status, problems = VERIFIER.check(store, body)
+    unapproved = tenders.unapproved(store, body)
+    if unapproved:
+        status, problems = "mismatch", [*problems, *unapproved]
     insert_rows(SaleCheck, [{"sale": body["uuid"], "store": store, "status": status,
                              "problems": problems}])
     if status == "mismatch":

@@ -203,6 +203,25 @@ def record_sale(store, body):
                         body["uuid"], -amount, account)
 
 
+def unapproved(store, body):
+    """What a sale's voucher and store credit payments lack: each must be a request the
+    hub approved for this till, of that tender and amount, and not released since."""
+    problems = []
+    for number, payment in enumerate(body["payments"], 1):
+        tender, amount = payment.get("type"), payment.get("amount")
+        if tender not in TENDERS or not isinstance(amount, int) or amount <= 0:
+            continue
+        request = TenderRequest.get_or_none(TenderRequest.request
+                                            == str(payment.get("reference") or ""))
+        if request is None or request.state != "approved" or (
+                request.store, request.till, request.tender, request.amount) != (
+                store, body["till"], tender, amount):
+            problems.append(f"payment {number}: {tender} {amount} was not approved by the "
+                            "hub for this till" + (f" (request {request.state})"
+                                                    if request else ""))
+    return problems
+
+
 # -- the admin app's changes --------------------------------------------------------------
 
 def _atomic(change):

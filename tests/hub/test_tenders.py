@@ -8,7 +8,14 @@ import pytest
 
 from hub import tenders
 from hub.ingest import apply
-from hub.models import AuditEntry, StoreCredit, TenderEntry, Voucher, open_database
+from hub.models import (
+    AuditEntry,
+    SaleCheck,
+    StoreCredit,
+    TenderEntry,
+    Voucher,
+    open_database,
+)
 from hub.tender_server import TenderServer
 from shared.protocol import Envelope, decode, encode
 from tests.hub.test_ingest import TOPIC, sale_message
@@ -173,3 +180,22 @@ def test_releases_come_through_the_ingest_and_requests_do_not(sqlite_db):
     assert Voucher.get(Voucher.code == voucher.code).balance == 1000
     assert on("tender", "tender.request", request(voucher.code, 100)) == "dead"
     assert Voucher.get(Voucher.code == voucher.code).balance == 1000
+
+
+def test_a_sale_paid_by_a_voucher_the_hub_did_not_approve_is_flagged(sqlite_db):
+    voucher = tenders.issue_voucher("admin", 2000)
+    approved = request(voucher.code, 200)
+    assert redeem(sqlite_db, approved)["ok"]
+
+    def paid(uuid, seq, reference, amount=200):
+        apply(sqlite_db, TOPIC, sale_message(uuid=uuid, seq=seq, payments=[
+            {"type": "voucher", "amount": amount, "reference": reference,
+             "account": voucher.code}]))
+        return SaleCheck.get(SaleCheck.sale == uuid)
+
+    assert not any("voucher" in problem for problem in
+                   paid("u-ok", 1, approved["request"]).problems)
+    forged = paid("u-forged", 2, str(uuid.uuid4()))
+    assert forged.status == "mismatch"
+    assert "payment 1: voucher 200 was not approved by the hub" in forged.problems[-1]
+    assert paid("u-more", 3, approved["request"], amount=300).status == "mismatch"
