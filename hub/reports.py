@@ -193,7 +193,7 @@ def customers(today=None):
         fn.SUM((CustomerStats.last_purchase < cutoff).cast("integer")),
         fn.SUM(CustomerStats.spent)).tuples().get()
     count = count or 0
-    return {"customers": count,
+    return {"customers": count, "churn_days": CHURN_DAYS,
             "repeat_rate": round(100 * (repeat or 0) / count, 1) if count else 0.0,
             "churn_rate": round(100 * (churned or 0) / count, 1) if count else 0.0,
             "lifetime_value": int(spent or 0) // count if count else 0}

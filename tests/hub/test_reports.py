@@ -85,7 +85,7 @@ def test_the_customer_figures(hub_db):
     today = datetime.date(2026, 12, 3)
     CustomerStats.create(customer="C1", visits=3, spent=9000, last_purchase="2026-12-01")
     CustomerStats.create(customer="C2", visits=1, spent=1000, last_purchase="2026-06-01")
-    assert reports.customers(today) == {"customers": 2, "repeat_rate": 50.0,
+    assert reports.customers(today) == {"customers": 2, "churn_days": 90, "repeat_rate": 50.0,
                                         "churn_rate": 50.0, "lifetime_value": 5000}
 
 
