@@ -269,6 +269,17 @@ class TenderRequest(HubModel):
     at = DateTimeField(default=now)
 
 
+class ProductPair(HubModel):
+    """How many sales had both products (``a`` < ``b``): "frequently bought together"."""
+
+    a = CharField()
+    b = CharField()
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("a", "b"), True), (("count",), False))
+
+
 class User(HubModel):
     """A person who signs in to the hub's admin app (``hub/accounts.py``)."""
 
@@ -393,7 +404,7 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, Voucher,
+          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, ProductPair, Voucher,
           StoreCredit, TenderEntry, TenderRequest)
 
 

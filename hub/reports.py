@@ -1,6 +1,7 @@
 """Sales reports: what the tills sold, by hour, day, store, till, cashier, product and
-category, tax by rate, returns, and what the customer statistics say (average order
-value, repeat rate, churn, lifetime value).
+category, tax by rate, returns, what the customer statistics say (average order value,
+repeat rate, churn, lifetime value), and which products are bought together
+(``ProductPair``, for ``hub/recommendations.py``).
 
 Reports never read every sale: ``refresh`` counts each sale the ingest received once into
 small tables (``SalesHour``, ``ProductDay``, ``TaxDay``), in one transaction with the
@@ -18,6 +19,7 @@ from .models import (
     CustomerStats,
     Product,
     ProductDay,
+    ProductPair,
     ReportedSale,
     Sale,
     SalesHour,
@@ -25,6 +27,7 @@ from .models import (
 )
 
 BATCH = 2000
+MAX_BASKET_SKUS = 40  # products of one sale paired (40: 780 pairs), the rest not
 CHURN_DAYS = 90  # a customer with no purchase for this long counts as churned
 
 
@@ -43,6 +46,14 @@ def _add(model, key_fields, totals):
         conflict_target=[getattr(model, name) for name in key_fields],
         update={getattr(model, name): getattr(model, name) + EXCLUDED[name]
                 for name in fields}).execute()
+
+
+def _pairs(body, pairs):
+    """Each two products of a sale (not a refund), once a sale however many units."""
+    skus = sorted({line["sku"] for line in body["result"]["lines"]})[:MAX_BASKET_SKUS]
+    for index, first in enumerate(skus):
+        for second in skus[index + 1:]:
+            pairs.setdefault((first, second), {"count": 0})["count"] += 1
 
 
 def _count(sale, hours, products, taxes):
@@ -82,15 +93,18 @@ def refresh(database, batch=BATCH):
                 .order_by(Sale.received_at).limit(batch))
             if not sales:
                 return counted
-            hours, products, taxes = {}, {}, {}
+            hours, products, taxes, pairs = {}, {}, {}, {}
             for sale in sales:
                 _count(sale, hours, products, taxes)
+                if sale.kind == "sale":
+                    _pairs(sale.body, pairs)
             # The marks first: a refresh running beside this one fails here, not after
             # adding the same sales again, and its transaction is undone whole.
             ReportedSale.insert_many([{"sale": sale.uuid} for sale in sales]).execute()
             _add(SalesHour, ("day", "hour", "store", "till", "cashier"), hours)
             _add(ProductDay, ("day", "store", "sku"), products)
             _add(TaxDay, ("day", "store", "rate"), taxes)
+            _add(ProductPair, ("a", "b"), pairs)
         counted += len(sales)
 
 

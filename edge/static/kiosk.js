@@ -954,6 +954,13 @@ function renderSale() {
     ? h('span', { test: 'customer-name' },
         `${customer.name}${customer.member ? ' · member prices' : ''}`)
     : '');
+  const offer = sale?.suggestion;
+  $('suggestion').replaceChildren(offer
+    ? h('button', { type: 'button', test: 'add-suggestion',
+                    onclick: () => act(() => api('POST', '/api/sale/lines',
+                                                 { sku: offer.sku, qty: 1 })) },
+        `Often bought with it: ${offer.name} · ${formatMoney(offer.unit_price, storeCurrency)}`)
+    : '');
   $('pay').disabled = !live;
   $('pay').textContent = sale?.paid ? 'Continue payment' : 'Pay';
   $('park').disabled = !live;
