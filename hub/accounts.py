@@ -31,6 +31,8 @@ PERMISSIONS = {
     "stores.manage": {"admin"},
     "audit.view": {"admin"},
     "reports.view": {"admin", "store_manager", "marketing", "viewer"},
+    "segments.view": {"admin", "store_manager", "marketing"},
+    "segments.edit": {"admin", "marketing"},
     "inventory.view": {"admin", "store_manager", "viewer"},
     "inventory.manage": {"admin", "store_manager"},
     "inventory.approve": {"admin", "store_manager"},

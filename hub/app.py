@@ -97,6 +97,7 @@ def create_app(settings):
         inventory,
         promotions,
         reports,
+        segments,
         stores,
         tenders,
         tokens,
@@ -113,6 +114,7 @@ def create_app(settings):
     app.register_blueprint(inventory.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(segments.bp)
     app.register_blueprint(tenders.bp)
     csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on
     app.register_blueprint(api.bp)

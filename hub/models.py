@@ -280,6 +280,40 @@ class ProductPair(HubModel):
         indexes = ((("a", "b"), True), (("count",), False))
 
 
+class CustomerSpend(HubModel):
+    """What a customer bought in one store and category (net of refunds): what segments
+    ask of "bought dairy" or "shops at store-2" (``hub/segments.py``)."""
+
+    customer = CharField()
+    store = CharField()
+    category = CharField()
+    amount = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("customer", "store", "category"), True), (("category",), False),
+                   (("store",), False))
+
+
+class RfmScore(HubModel):
+    """A customer's recency, frequency and monetary scores (1-5, quintiles of all
+    customers) and the segment they make, as last computed (``hub/segments.py``)."""
+
+    customer = CharField(primary_key=True)
+    recency = IntegerField()
+    frequency = IntegerField()
+    monetary = IntegerField()
+    label = CharField(index=True)
+
+
+class Segment(HubModel):
+    """A named set of customers by rules (``hub/segments.py``), counted live."""
+
+    name = CharField(unique=True)
+    rules = JSONField(default=dict)
+    updated_by = CharField()
+    updated_at = DateTimeField(default=now)
+
+
 class User(HubModel):
     """A person who signs in to the hub's admin app (``hub/accounts.py``)."""
 
@@ -404,8 +438,8 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, ProductPair, Voucher,
-          StoreCredit, TenderEntry, TenderRequest)
+          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, ProductPair,
+          CustomerSpend, RfmScore, Segment, Voucher, StoreCredit, TenderEntry, TenderRequest)
 
 
 def insert_rows(model, rows, skip_conflicts=False):

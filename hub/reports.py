@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from peewee import EXCLUDED, JOIN, fn
 
 from .models import (
+    CustomerSpend,
     CustomerStats,
     Product,
     ProductDay,
@@ -56,6 +57,14 @@ def _pairs(body, pairs):
             pairs.setdefault((first, second), {"count": 0})["count"] += 1
 
 
+def _spend(sale, categories, spend):
+    """What the sale's customer spent per category in its store (a refund: less)."""
+    sign = -1 if sale.kind == "refund" else 1
+    for line in sale.body["result"]["lines"]:
+        key = (sale.customer, sale.store, categories.get(line["sku"]) or "")
+        spend.setdefault(key, {"amount": 0})["amount"] += sign * line["net"]
+
+
 def _count(sale, hours, products, taxes):
     body, sign = sale.body, -1 if sale.kind == "refund" else 1
     completed = body["completed_at"]
@@ -93,11 +102,16 @@ def refresh(database, batch=BATCH):
                 .order_by(Sale.received_at).limit(batch))
             if not sales:
                 return counted
-            hours, products, taxes, pairs = {}, {}, {}, {}
+            hours, products, taxes, pairs, spend = {}, {}, {}, {}, {}
+            categories = dict(Product.select(Product.sku, Product.category).where(
+                Product.sku.in_(list({line["sku"] for sale in sales
+                                      for line in sale.body["result"]["lines"]}))).tuples())
             for sale in sales:
                 _count(sale, hours, products, taxes)
                 if sale.kind == "sale":
                     _pairs(sale.body, pairs)
+                if sale.customer:
+                    _spend(sale, categories, spend)
             # The marks first: a refresh running beside this one fails here, not after
             # adding the same sales again, and its transaction is undone whole.
             ReportedSale.insert_many([{"sale": sale.uuid} for sale in sales]).execute()
@@ -105,6 +119,7 @@ def refresh(database, batch=BATCH):
             _add(ProductDay, ("day", "store", "sku"), products)
             _add(TaxDay, ("day", "store", "rate"), taxes)
             _add(ProductPair, ("a", "b"), pairs)
+            _add(CustomerSpend, ("customer", "store", "category"), spend)
         counted += len(sales)
 
 
