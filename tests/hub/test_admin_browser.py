@@ -2,7 +2,7 @@
 sees the fleet with an offline till flagged, adds a user, finds it in the audit log, and
 creates a product (a wrong barcode first), then finds it by its barcode; marketing
 writes a promotion (a wrong field first), previews it on a sample basket and saves it;
-the dashboard draws its charts."""
+the dashboard draws its charts; marketing builds a segment, counted as it is written."""
 import threading
 
 import pytest
@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from hub.accounts import create_user
 from hub.app import create_app
 from hub.ingest import apply
-from hub.models import Promotion
+from hub.models import CustomerStats, Promotion
 from hub.stores import import_store_file
 from tests.edge.browser import Screen
 from tests.edge.conftest import ean13, store
@@ -141,6 +141,33 @@ def test_the_dashboard_draws_its_charts(chromium, hub_url, size):
             assert drawn, chart
         expect(hub("table-day")).to_contain_text("2026-11-25")
         hub.shot("dashboard")
+        assert hub.errors == []
+    finally:
+        context.close()
+
+
+def test_marketing_builds_a_segment_counted_as_it_is_written(chromium, hub_url):
+    size = SIZES[1]  # the tablet
+    context = chromium.new_context(viewport=size)
+    hub = Screen(context.new_page(), "test_hub_segment", size)
+    try:
+        for number, spent in enumerate((500, 6000, 9000)):
+            CustomerStats.create(customer=f"C{number}", visits=1, spent=spent,
+                                 last_purchase="2026-11-30")
+        hub.page.goto(hub_url + "/segments")
+        hub("username").fill("mo")
+        hub("password").fill("correct horse battery")
+        hub.tap("sign-in")
+        hub("name").fill("Big spenders")
+        hub("min_spent").fill("50")
+        expect(hub("live-count")).to_have_text("2")
+        hub("min_spent").fill("fifty")
+        expect(hub("count-error")).to_contain_text("not an amount")
+        hub("min_spent").fill("80.00")
+        expect(hub("live-count")).to_have_text("1")
+        hub.tap("save-segment")
+        expect(hub("segment-count")).to_have_text("1")
+        hub.shot("segment")
         assert hub.errors == []
     finally:
         context.close()
