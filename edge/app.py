@@ -9,7 +9,7 @@ from .cash_desk import CashDesk
 from .catalog_sync import CatalogSync
 from .config import load_config
 from .devices import create_devices
-from .enrollment import link_settings, start_link
+from .enrollment import start_links
 from .errors import TillError
 from .models import open_database
 from .till import Till
@@ -40,8 +40,7 @@ def create_app(config=None, devices=None):
     till = app.extensions["till"] = Till(config["till"]["id"], catalog, database, devices)
     app.extensions["cash_desk"] = CashDesk(till)
     if config["hub"].get("host"):
-        till.link = start_link(till, config)
-        sync.start(till, catalog.store["id"], config["till"]["id"], link_settings(config))
+        start_links(till, sync, config)
     devices.scanner.start(till.device_scan, till.device_reject)
 
     from .views import auth, cash, enroll, kiosk, returns, sale

@@ -89,5 +89,21 @@ def sale_view(catalog, sale, result, lines, payments, customer=None):
         "rounding": sale.rounding,
         "change": sale.change,
         "currency": catalog.currency,
+        "suggestion": suggestion(catalog, sale, lines),
         "pricing": result,
     }
+
+
+def suggestion(catalog, sale, lines):
+    """A product often bought with the last one scanned, not in the sale yet, for the
+    cashier to offer ("frequently bought together", from the hub); None when there is
+    none. Sold by the unit only: a weighed one needs the scale."""
+    live = [line for line in lines if not line.voided]
+    if sale.kind == "refund" or sale.state != "open" or not live:
+        return None
+    have = {line.sku for line in live}
+    for sku in catalog.recommendations.get(live[-1].sku, ()):
+        product = catalog.products.get(sku)
+        if sku not in have and product is not None and not product.by_weight:
+            return {"sku": sku, "name": product.name, "unit_price": product.unit_price}
+    return None

@@ -133,6 +133,9 @@ class Catalog:
                                    f"{', '.join(ROLES)}")
             self.staff.append(Staff(raw["id"], raw["name"], raw["role"], raw["pin_hash"]))
         self.reasons = data.get("reasons", {})
+        # sku -> skus often bought with it (the hub's "frequently bought together").
+        self.recommendations = {str(sku): [str(other) for other in others]
+                                for sku, others in data.get("recommendations", {}).items()}
         self.denominations = data.get("denominations", [])
         self.quick_cash = data.get("quick_cash", [])
 

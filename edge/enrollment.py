@@ -50,12 +50,20 @@ def link_settings(config):
     return {**config["hub"], **login}
 
 
-def start_link(till, config):
-    """The till's publisher to the hub, started with its current login."""
-    link = Publisher(till.journal, till.catalog.store["id"], till.till_id,
-                     link_settings(config), till.catalog.version)
-    link.start()
-    return link
+def start_links(till, sync, config):
+    """The till's two links to the hub, sales out (``till.link``) and its catalog in
+    (``sync``), started with its current login."""
+    settings = link_settings(config)
+    till.link = Publisher(till.journal, till.catalog.store["id"], till.till_id, settings,
+                          till.catalog.version)
+    till.link.start()
+    sync.start(till, till.catalog.store["id"], till.till_id, settings)
+
+
+def stop_links(till, sync):
+    if till.link is not None:
+        till.link.stop()
+    sync.stop()
 
 
 def _save_credentials(config, username, password):

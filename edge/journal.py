@@ -5,6 +5,7 @@ payment and its outbox message are committed together; sequence numbers come fro
 counter row updated in the transaction that uses them, so none is ever handed out twice.
 """
 import contextlib
+import uuid
 
 from shared.times import iso, now
 
@@ -20,6 +21,7 @@ from .models import (
     Payment,
     Sale,
     SaleLine,
+    TenderAttempt,
 )
 
 
@@ -104,6 +106,12 @@ class Journal:
                 Audit.create(action="card.unknown_on_restart", sale=attempt.sale_id,
                              detail={"kind": attempt.kind, "amount": attempt.amount,
                                      "reference": attempt.reference})
+            for attempt in TenderAttempt.select().where(TenderAttempt.state == "pending"):
+                # Killed while the hub had it: what the hub may have taken goes back.
+                self._release(attempt, "restart")
+                Audit.create(action="tender.released_on_restart", sale=attempt.sale_id,
+                             detail={"tender": attempt.tender, "amount": attempt.amount,
+                                     "request": attempt.request})
 
     # -- reading --------------------------------------------------------------------------
 
@@ -215,11 +223,15 @@ class Journal:
         with self.writing():
             return Payment.create(sale=sale, type=kind, amount=amount, **fields)
 
-    def finish_void(self, sale, staff, payments=()):
-        """The sale voided; ``payments`` (Payment fields) give back what it had taken."""
+    def finish_void(self, sale, staff, payments=(), releases=()):
+        """The sale voided; ``payments`` (Payment fields) give back what it had taken, and
+        ``releases`` (the vouchers' and store credit's payments) go back through the hub."""
         with self.writing():
             for payment in payments:
                 Payment.create(sale=sale, **payment)
+            for payment in releases:  # the whole request goes back, whatever it paid
+                attempt = TenderAttempt.get(TenderAttempt.request == payment.reference)
+                self._release(attempt, "void")
             sale.state = "voided"
             sale.session = self.current_session()
             sale.completed_at = now()
@@ -264,6 +276,40 @@ class Journal:
             attempt.state = state
             attempt.message = message[:200]
             attempt.save()
+
+    # -- vouchers and store credit ------------------------------------------------------------
+
+    def tender_attempt(self, sale):
+        """The sale's voucher or store credit request the hub has not answered yet."""
+        return (TenderAttempt.select().where((TenderAttempt.sale == sale)
+                                             & (TenderAttempt.state == "pending")).first())
+
+    def start_tender_attempt(self, sale, tender, account, amount):
+        """Committed before the hub is asked, so a crash mid-request is released later."""
+        with self.writing():
+            return TenderAttempt.create(sale=sale, tender=tender, account=account,
+                                        amount=amount, request=str(uuid.uuid4()))
+
+    def release_tender(self, attempt, reason):
+        """The hub's answer is not wanted (or never came): a release in the outbox."""
+        with self.writing():
+            self._release(attempt, reason)
+
+    def take_off(self, payment, reason):
+        """A voucher or store credit payment taken off the open sale: gone, and released
+        through the outbox, in one commit."""
+        with self.writing():
+            payment.delete_instance()
+            self._release(TenderAttempt.get(TenderAttempt.request == payment.reference),
+                          reason)
+
+    def _release(self, attempt, reason):
+        attempt.state = "released"
+        attempt.message = reason
+        attempt.save()
+        Outbox.create(kind="tender.release", payload={
+            "request": attempt.request, "tender": attempt.tender, "account": attempt.account,
+            "amount": attempt.amount, "sale": attempt.sale_id, "reason": reason})
 
     # -- cash sessions ----------------------------------------------------------------------
 
@@ -325,6 +371,7 @@ class Journal:
                        "voided": line.voided}
                       for line in self.lines(sale)],
             "payments": [{"type": p.type, "amount": p.amount, "reference": p.reference,
-                          "auth_code": p.auth_code} for p in self.payments(sale)],
+                          "auth_code": p.auth_code, "account": p.account}
+                         for p in self.payments(sale)],
             "result": sale.result, "rounding": sale.rounding, "change": sale.change,
         }

@@ -119,6 +119,9 @@ class Payment(JournalModel):
     reference = CharField(null=True)
     auth_code = CharField(null=True)
     label = CharField(null=True)  # "Visa ••1234"
+    # A voucher's code or the customer's id (store credit): what the hub took it off, or
+    # credits when the payment is negative (a refund).
+    account = CharField(null=True)
     created_at = DateTimeField(default=now)
 
 
@@ -135,6 +138,21 @@ class CardAttempt(JournalModel):
     label = CharField(null=True)  # a refund: the card's label, for the payment it makes
     # pending | unknown, then approved | declined | error | went_through | did_not_go_through
     state = CharField(default="pending", index=True)
+    message = CharField(default="")
+    created_at = DateTimeField(default=now)
+
+
+class TenderAttempt(JournalModel):
+    """A voucher or store credit asked of the hub (``edge/tenders.py``). Written "pending"
+    before the request, so a crash or a timeout leaves a trace: it is then released
+    through the outbox (a ``tender.release``), and the hub takes back what it took."""
+
+    sale = ForeignKeyField(Sale, backref="tender_attempts", on_delete="CASCADE")
+    tender = CharField()  # voucher | store_credit
+    account = CharField()  # the voucher's code, or the customer's id
+    amount = IntegerField()  # minor units, > 0
+    request = CharField(unique=True)  # the request's UUID, the payment's reference
+    state = CharField(default="pending", index=True)  # pending | approved | refused | released
     message = CharField(default="")
     created_at = DateTimeField(default=now)
 
@@ -166,12 +184,12 @@ class Audit(JournalModel):
 
 
 MODELS = (Counter, CashSession, CashMovement, Sale, SaleLine, Payment, CardAttempt, Outbox,
-          Audit)
+          Audit, TenderAttempt)
 
 
 # The journal's schema version, kept in SQLite's user_version. A change to the models above
 # comes with a step in MIGRATIONS (playhouse.migrate) that brings version n-1 to n.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _hub_confirmation(database):
@@ -184,8 +202,16 @@ def _hub_confirmation(database):
     Outbox.update(confirmed_at=Outbox.sent_at).execute()
 
 
+def _tenders(database):
+    """4: vouchers and store credit, checked with the hub: the payment's account, and the
+    requests asked of the hub."""
+    migrate(SqliteMigrator(database).add_column("payment", "account",
+                                                CharField(null=True)))
+    database.create_tables([TenderAttempt])
+
+
 MIGRATIONS = {2: lambda database: database.create_tables([CardAttempt]),
-              3: _hub_confirmation}
+              3: _hub_confirmation, 4: _tenders}
 
 
 class SchemaError(RuntimeError):

@@ -15,6 +15,8 @@ from shared.money import format_money
 
 from .basket import cash_due
 from .errors import TillError, is_count
+from .tenders import held
+from .tenders import label as tender_label
 
 MAX_AMOUNT = 10**12
 
@@ -29,7 +31,9 @@ class PaymentDesk:
         return format_money(minor, currency["exponent"], currency.get("symbol", ""))
 
     def refuse_unresolved(self, sale):
-        """Refuse any change to a sale whose card call is in flight or of unknown fate."""
+        """Refuse any change to a sale whose card call is in flight or of unknown fate, or
+        whose voucher or store credit the hub is checking."""
+        self.till.tenders.refuse_pending(sale)
         attempt = self.journal.card_attempt(sale)
         if attempt is None:
             return
@@ -202,20 +206,34 @@ class PaymentDesk:
         return None
 
     def _finish(self, staff, sale, excess, void):
-        """What is left goes back in cash (cash-rounded, never more than was paid in cash);
-        the sale ends in the same commit."""
-        cash_paid = sum(payment.amount for payment in self.journal.payments(sale)
-                        if payment.type == "cash")
+        """What is left goes back to vouchers and store credit (a void releases them
+        through the hub; a completed sale's excess is credited when the hub ingests it),
+        then in cash (cash-rounded, never more than was paid in cash); the sale ends in
+        the same commit."""
+        payments = self.journal.payments(sale)
+        cash_paid = sum(payment.amount for payment in payments if payment.type == "cash")
+        back, releases = [], []
+        for payment, net in held(payments):
+            part = net if void else min(net, max(excess, 0))
+            if part > 0:
+                back.append({"type": payment.type, "amount": -part,
+                             "reference": payment.reference, "account": payment.account,
+                             "label": f"Back to {tender_label(payment.type, payment.account)}"})
+                releases.append(payment)
+                excess -= part
         increment = self.till.catalog.pricing.get("cash_increment", 1)
         cash = cash_paid if void else min(cash_due(max(excess, 0), increment), cash_paid)
         if cash > 0 and self.till.drawer_open:
             raise TillError("close the cash drawer first", 409, drawer_open=True)
-        back = [{"type": "cash", "amount": -cash, "label": "Cash back"}] if cash > 0 else []
+        if cash > 0:
+            back.append({"type": "cash", "amount": -cash, "label": "Cash back"})
         if void:
-            self.journal.finish_void(sale, staff.id, back)
-            if back:
+            self.journal.finish_void(sale, staff.id, back, releases)
+            if releases:
+                self.till.outbox_written()
+            if cash > 0:
                 self.till.open_drawer(sale)
             return None
         self.till.complete(sale, back, rounding=excess - max(cash, 0))
-        self.till.after_completion(sale, cash=bool(back))
+        self.till.after_completion(sale, cash=cash > 0)
         return self.till.view(self.journal.get(sale.uuid))

@@ -67,6 +67,8 @@ class Publisher:
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.connected = threading.Event()
+        self.hub_online = False  # what the hub's retained state said last
+        self.waiting = {}  # tender request id: [Event, the hub's reply body or None]
         self.client = None
         self.thread = None
 
@@ -88,6 +90,8 @@ class Publisher:
         client.on_subscribe = self._on_subscribe
         client.message_callback_add(hub_topic(self.store, self.till_id, "ack"), self._on_ack)
         client.message_callback_add(HUB_STATE, self._on_hub_state)
+        client.message_callback_add(hub_topic(self.store, self.till_id, "tender.reply"),
+                                    self._on_tender_reply)
         self.client = client
         self._set_will()
         client.connect_async(self.settings.get("host", "127.0.0.1"),
@@ -128,7 +132,8 @@ class Publisher:
             self.resend_before = now()
         # Subscribed before anything is sent: the broker handles the packets in order, so
         # no ack can come before the subscription.
-        client.subscribe([(hub_topic(self.store, self.till_id, "ack"), 1), (HUB_STATE, 1)])
+        client.subscribe([(hub_topic(self.store, self.till_id, "ack"), 1), (HUB_STATE, 1),
+                          (hub_topic(self.store, self.till_id, "tender.reply"), 1)])
         birth = {"bd_seq": self.bd_seq, "software": software_version(),
                  "catalog": self.catalog_version, "backlog": self.journal.outbox_backlog()}
         client.publish(till_topic(self.store, self.till_id, "birth"),
@@ -139,6 +144,7 @@ class Publisher:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self.connected.clear()
+        self.hub_online = False  # said again by the retained state on the next connection
         if not self.stopping.is_set():
             self._set_will()  # the next connection is a new one: a new bd_seq
 
@@ -148,18 +154,25 @@ class Publisher:
 
     def _on_ack(self, client, userdata, message):
         """The hub applied these rows (or kept them as dead letters): never send again."""
-        try:
-            envelope = decode(message.payload)
-            if (envelope.kind, envelope.store, envelope.till) != ("ack", self.store,
-                                                                  self.till_id):
-                raise ProtocolError(f"{envelope.kind} for {envelope.store}/{envelope.till} "
-                                    f"on this till's ack topic")
-        except ProtocolError as exc:
-            log.warning("ignoring a bad ack (its rows will be sent again): %s", exc)
+        envelope = self._mine(message, "ack", "a bad ack (its rows will be sent again)")
+        if envelope is None:
             return
         if envelope.body["dead"]:
             log.warning("the hub kept outbox rows %s as dead letters", envelope.body["dead"])
         self.journal.confirm(envelope.body["seqs"])
+
+    def _mine(self, message, kind, what):
+        """The message's envelope if it is a ``kind`` for this till, else None (logged)."""
+        try:
+            envelope = decode(message.payload)
+            if (envelope.kind, envelope.store, envelope.till) != (kind, self.store,
+                                                                  self.till_id):
+                raise ProtocolError(f"{envelope.kind} for {envelope.store}/{envelope.till} "
+                                    f"on this till's {kind} topic")
+        except ProtocolError as exc:
+            log.warning("ignoring %s: %s", what, exc)
+            return None
+        return envelope
 
     def _on_hub_state(self, client, userdata, message):
         try:
@@ -168,9 +181,44 @@ class Publisher:
             log.warning("ignoring a bad hub state: %s", exc)
             return
         log.info("hub %s (worker %s)", "online" if state.online else "offline", state.worker)
+        self.hub_online = state.online
         if state.online:  # what it may have missed while away goes again, now
             self.resend_before = now()
             self.wake.set()
+
+    def _on_tender_reply(self, client, userdata, message):
+        """The hub's answer to a voucher or store credit request this till waits for."""
+        envelope = self._mine(message, "tender.reply", "a bad tender reply")
+        if envelope is None:
+            return
+        with self.lock:
+            waiter = self.waiting.get(envelope.body["request"])
+        if waiter is not None:  # else late: the till gave up on it and released it
+            waiter[1] = envelope.body
+            waiter[0].set()
+
+    def reachable(self):
+        """Connected, and the hub says it is online: a request may be answered."""
+        return self.connected.is_set() and self.hub_online
+
+    def ask(self, body, timeout):
+        """Send a ``tender.request`` and wait for the hub's reply body; None if none came
+        within ``timeout`` seconds (or the request could not be sent)."""
+        waiter = [threading.Event(), None]
+        with self.lock:
+            self.waiting[body["request"]] = waiter
+        try:
+            info = self.client.publish(
+                till_topic(self.store, self.till_id, "tender.request"),
+                self._encode("tender.request", time.time_ns() // 1000, body["request"], body),
+                qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                return None
+            waiter[0].wait(timeout)
+            return waiter[1]
+        finally:
+            with self.lock:
+                self.waiting.pop(body["request"], None)
 
     def _on_publish(self, client, userdata, mid, reason_code, properties):
         with self.lock:

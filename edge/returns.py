@@ -12,6 +12,12 @@ from shared.barcodes import BarcodeError, classify
 from .basket import cash_due, sale_ref, sale_view
 from .errors import TillError, is_count
 from .refunds import line_charges, refund_for, refund_result, units_of
+from .tenders import KINDS as HUB_TENDERS
+from .tenders import label
+
+# Payments given back to what they name (a card's charge, a voucher, a store credit), not
+# to their type.
+BY_REFERENCE = ("card", *HUB_TENDERS)
 
 _REF = re.compile(r"([A-Z0-9]{1,8})-(\d{1,12})")
 
@@ -203,27 +209,34 @@ class ReturnsDesk:
         back = [payment for sale in self.journal.refunds_of(original, exclude=refund) + [refund]
                 for payment in self.journal.payments(sale)]
         for payment in back + [payment for payment in paid if payment.amount < 0]:
-            key = payment.reference if payment.type == "card" else payment.type
+            key = payment.reference if payment.type in BY_REFERENCE else payment.type
             refunded[key] = refunded.get(key, 0) - payment.amount
         out = []
         for payment in (payment for payment in paid if payment.amount > 0):
-            key = payment.reference if payment.type == "card" else payment.type
+            key = payment.reference if payment.type in BY_REFERENCE else payment.type
             left = payment.amount - refunded.get(key, 0)
             refunded[key] = max(0, refunded.get(key, 0) - payment.amount)
             out.append((payment, max(0, left)))
         return out
 
     def _plan(self, original, refund, amount):
-        """How ``amount`` goes back: original cards first, then cash (cash-rounded, and
-        never more cash than the original took in cash, when there was an original)."""
+        """How ``amount`` goes back: original cards first, then the vouchers and store
+        credit it was paid with (credited by the hub when it ingests the refund, so
+        offline too), then cash (cash-rounded, and never more cash than the original took
+        in cash, when there was an original)."""
         plan = []
         refundable = self._refundable(original, refund)
-        for payment, left in refundable:
-            if payment.type == "card" and amount > 0 and left > 0:
-                part = min(amount, left)
-                plan.append({"type": "card", "label": payment.label or "Card", "amount": part,
-                             "reference": payment.reference})
-                amount -= part
+        for types in (("card",), HUB_TENDERS):
+            for payment, left in refundable:
+                if payment.type in types and amount > 0 and left > 0:
+                    part = min(amount, left)
+                    name = (payment.label or "Card") if payment.type == "card" \
+                        else label(payment.type, payment.account)
+                    plan.append({"type": payment.type, "label": name, "amount": part,
+                                 "reference": payment.reference})
+                    if payment.type in HUB_TENDERS:
+                        plan[-1]["account"] = payment.account
+                    amount -= part
         if amount > 0:
             cash = cash_due(amount, self.till.catalog.pricing.get("cash_increment", 1))
             if original is not None:
@@ -259,10 +272,16 @@ class ReturnsDesk:
             self.till.payments.run(staff, attempt)
 
     def _complete(self, refund, view):
-        """The cash part, if any, and the completed refund in one commit."""
+        """The voucher, store credit and cash parts, and the completed refund in one
+        commit."""
         cash = sum(part["amount"] for part in view["refund_to"] if part["type"] == "cash")
+        credits = [{"type": part["type"], "amount": -part["amount"], "label": part["label"],
+                    "reference": part["reference"], "account": part["account"]}
+                   for part in view["refund_to"] if part["type"] in HUB_TENDERS]
+        rounding = cash - (view["remaining"] + sum(part["amount"] for part in credits)) \
+            if cash else 0
         self.journal.complete(refund, view["pricing"],
-                              [{"type": "cash", "amount": -cash}] if cash else [],
-                              rounding=cash - view["remaining"] if cash else 0)
+                              credits + ([{"type": "cash", "amount": -cash}] if cash else []),
+                              rounding=rounding)
         self.till.after_completion(refund, cash=bool(cash))
         return self.till.view(self.journal.get(refund.uuid))

@@ -20,6 +20,8 @@ from .errors import TillError, is_count
 from .journal import Journal
 from .payments import PaymentDesk
 from .returns import ReturnsDesk
+from .tenders import KINDS as HUB_TENDERS
+from .tenders import TenderDesk
 
 # Gated actions and who may approve them.
 APPROVERS = ("supervisor", "manager")
@@ -55,6 +57,7 @@ class Till:
         self.journal.recover()
         self.returns = ReturnsDesk(self)
         self.payments = PaymentDesk(self)
+        self.tenders = TenderDesk(self)
         self.link = None  # the MQTT publisher, when the till has a hub
         if devices.drawer is not None:
             # The drawer's sensor is news for the screens: "close the drawer" goes away.
@@ -215,6 +218,10 @@ class Till:
             self.require_session()
             sale = self.journal.start_sale(staff.id)
         return sale
+
+    def open_sale(self):
+        """The open sale; 409 when there is none."""
+        return self._open()
 
     def _open(self):
         sale = self.journal.open_sale()
@@ -446,12 +453,14 @@ class Till:
 
     # -- tender -----------------------------------------------------------------------------
 
-    def tender(self, staff, kind, amount=None):
+    def tender(self, staff, kind, amount=None, code=None):
         """Take a payment; the sale completes when nothing remains due.
 
         Cash: ``amount`` is what the customer hands over (the remainder due if omitted);
         the amount due is cash-rounded and the change computed. Card: ``amount`` is charged
         on the terminal (the remainder if omitted); a decline leaves the sale open.
+        Voucher (its ``code``) and store credit (the customer's): ``amount`` (the remainder
+        if omitted) is taken off with the hub's approval, so only while it is reachable.
         """
         with self.changing():
             sale = self._open()
@@ -463,20 +472,22 @@ class Till:
                 raise TillError("the sale is empty" + (": void it to give back what was paid"
                                                        if view["payments"] else ""), 409)
             remaining = view["remaining"]
-            if remaining <= 0 and kind in ("cash", "card"):
+            if remaining <= 0 and kind in ("cash", "card", *HUB_TENDERS):
                 raise TillError("nothing is due: complete the sale, and any excess goes back",
                                 409, settle=True)
             if kind == "cash":
                 return self._tender_cash(staff, sale, remaining, amount)
             if kind == "card":
                 attempt = self.payments.start_charge(sale, remaining, amount)
-            elif kind in ("voucher", "store_credit"):
-                raise TillError(f"{kind.replace('_', ' ')} needs the hub, which this till "
-                                "cannot reach: take another tender", 503)
+            elif kind in HUB_TENDERS:
+                attempt = self.tenders.start(sale, kind, remaining, amount, code)
             else:
-                raise TillError(f"unknown tender {kind!r}: cash or card", 422)
-        # The terminal may take a minute: it is asked without the till's lock.
-        return self.payments.run(staff, attempt)
+                raise TillError(f"unknown tender {kind!r}: cash, card, voucher or "
+                                "store_credit", 422)
+        # The terminal may take a minute, the hub a few seconds: asked without the lock.
+        if kind == "card":
+            return self.payments.run(staff, attempt)
+        return self.tenders.run(staff, attempt)
 
     def _tender_cash(self, staff, sale, remaining, amount):
         if self.drawer_open:

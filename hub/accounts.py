@@ -30,9 +30,14 @@ PERMISSIONS = {
     "promotions.edit": {"admin", "store_manager", "marketing"},
     "stores.manage": {"admin"},
     "audit.view": {"admin"},
+    "reports.view": {"admin", "store_manager", "marketing", "viewer"},
+    "segments.view": {"admin", "store_manager", "marketing"},
+    "segments.edit": {"admin", "marketing"},
     "inventory.view": {"admin", "store_manager", "viewer"},
     "inventory.manage": {"admin", "store_manager"},
     "inventory.approve": {"admin", "store_manager"},
+    "tenders.view": {"admin", "store_manager", "viewer"},
+    "tenders.manage": {"admin", "store_manager"},
     # Customers' personal data: not for viewers. Merging, exporting and erasing cannot be
     # taken back, or hand all of a person's data over: admins.
     "customers.view": {"admin", "store_manager", "marketing"},

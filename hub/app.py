@@ -97,7 +97,10 @@ def create_app(settings):
         fleet,
         inventory,
         promotions,
+        reports,
+        segments,
         stores,
+        tenders,
         tokens,
         users,
     )
@@ -112,6 +115,9 @@ def create_app(settings):
     app.register_blueprint(inventory.bp)
     app.register_blueprint(customers.bp)
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(segments.bp)
+    app.register_blueprint(tenders.bp)
     csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on
     app.register_blueprint(api.bp)
     app.add_url_rule("/", "home", lambda: redirect(url_for("fleet.page")))

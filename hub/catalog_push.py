@@ -26,7 +26,7 @@ from shared.protocol.catalog import (
 )
 from shared.times import iso, now
 
-from . import catalog_versions, stores
+from . import catalog_versions, reports, stores
 from .models import DeadLetter, Store, TillPresence
 from .session import Worker
 
@@ -104,6 +104,8 @@ class CatalogServer(Worker):
                 and (moment - self.scheduled_at).total_seconds() < self.SCHEDULE_S:
             return
         try:
+            # The reports' counts too: the bought-together pairs go into the next version.
+            reports.refresh(self.database)
             since = self.scheduled_at or catalog_versions.oldest_latest() or moment
             for store, version in stores.publish_scheduled(self.database, since, moment):
                 log.info("catalog %s version %d made: a promotion started or ended",

@@ -22,9 +22,10 @@ from .accounts import create_user
 from .broker_process import BrokerProcess
 from .dynsec import ADMIN, ENROLL, HUB
 from .enrollment import revoke
-from .models import Store, User, open_database
+from .models import Store, User, Voucher, open_database
 from .registry import enrolled, pair
 from .stores import import_store_file, publish
+from .tenders import adjust_credit, issue_voucher
 
 ROOT = Path(__file__).resolve().parent.parent
 STORE_FILE = ROOT / "edge" / "data" / "sample-store.json"
@@ -82,7 +83,18 @@ class Demo:
         store = Store.get_or_none(Store.code == self.store_id) \
             or import_store_file(database, self.store, "system")
         publish(database, store, "system")  # no new version when nothing changed
+        self.voucher = self._sample_tenders()
         database.close()
+
+    def _sample_tenders(self):
+        """A voucher of 20.00 to pay with, and 10.00 of store credit for the first sample
+        customer (their loyalty card attaches them); made once. The voucher's code."""
+        voucher = Voucher.get_or_none(Voucher.note == "demo")
+        if voucher is None:
+            voucher = issue_voucher("system", 2000, note="demo")
+            adjust_credit("system", self.store["customers"][0]["id"], 1000, "demo",
+                          "demo-credit")
+        return voucher.code
 
     def run(self):
         self.set_up()
@@ -168,6 +180,8 @@ Tilly is running (data and logs in {demo.directory}):
   Till T02 kiosk:    http://127.0.0.1:{TILLS[1][1]}/
                      PINs: cashier 1111, supervisor 2222, manager 9999
   Customer display:  http://127.0.0.1:{TILLS[0][1]}/display
+  Gift voucher:      {demo.voucher} (Voucher on the tender screen); store credit
+                     for loyalty card {demo.store["customers"][0]["card"]} (Store credit)
   MQTT broker:       127.0.0.1:{BROKER_PORT} (TLS {BROKER_TLS_PORT})
 Sales made at a till appear on the hub (Fleet, Sale checks); receipts are saved in
 {demo.directory}/T01/receipts/. Stop with Ctrl-C.""", flush=True)

@@ -38,10 +38,13 @@ from shared.protocol import (
 from shared.protocol.messages import check_seq, load
 from shared.times import iso, now
 
-from . import fleet, loyalty, stock
+from . import fleet, loyalty, stock, tenders
 from .catalog_versions import snapshot_of
 from .models import DeadLetter, Sale, SaleCheck, TillPresence, ZReport, insert_rows
 from .session import Worker
+from .tender_server import FILTER as TENDER_FILTER
+from .tender_server import SUBSCRIPTION as TENDER_SUBSCRIPTION
+from .tender_server import TenderServer
 from .verify import Verifier
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,7 @@ VERIFIER = Verifier(snapshot_of)
 # subscribes again, and what it got meanwhile is lost; the tills send it again, as the hub
 # never confirmed it (docs/protocol.md).
 SUBSCRIPTIONS = tuple(f"$share/hub/tilly/v1/+/+/{level}"
-                      for level in ("sale", "session", "birth", "death", "status"))
+                      for level in ("sale", "session", "birth", "death", "status", "release"))
 
 
 @dataclass
@@ -190,6 +193,7 @@ def _sale(envelope, last_sales):
     if outcome == "applied":  # in the sale's transaction: once, with the sale
         stock.record_sale(envelope.store, body)
         loyalty.record_sale(envelope.store, body)
+        tenders.record_sale(envelope.store, body)
         _check(envelope.store, body)
     key = (envelope.store, envelope.till)
     seq, at = last_sales.get(key, (0, ""))
@@ -200,6 +204,9 @@ def _sale(envelope, last_sales):
 def _check(store, body):
     """Re-price the sale as the till did and keep what that found; a mismatch is logged."""
     status, problems = VERIFIER.check(store, body)
+    unapproved = tenders.unapproved(store, body)
+    if unapproved:
+        status, problems = "mismatch", [*problems, *unapproved]
     insert_rows(SaleCheck, [{"sale": body["uuid"], "store": store, "status": status,
                              "problems": problems}])
     if status == "mismatch":
@@ -253,8 +260,17 @@ def _status(envelope, last_sales):
     return "applied"
 
 
+def _release(envelope, last_sales):
+    return tenders.release(envelope.store, envelope.till, envelope.body)
+
+
+def _not_here(envelope, last_sales):
+    raise ProtocolError("tender requests are answered on their own subscription")
+
+
 HANDLERS = {"sale.completed": _sale, "session.closed": _session, "birth": _birth,
-            "death": _death, "status": _status}
+            "death": _death, "status": _status, "tender.release": _release,
+            "tender.request": _not_here}
 
 
 def ack_message(store, till, ack):
@@ -295,6 +311,10 @@ class Ingest(Worker):
         self.connection = 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._work, name="ingest", daemon=True)
+        # Voucher and store credit requests: answered at once, on a thread of their own.
+        self.tenders = TenderServer(database, self.client, self.stopping,
+                                    lambda: self.connection)
+        self.client.message_callback_add(TENDER_FILTER, self.tenders.on_message)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
@@ -303,7 +323,8 @@ class Ingest(Worker):
         self.connection += 1
         # Every time: a broker restart forgets shared subscriptions. The state at QoS 0,
         # needing no acknowledgement: this worker says it again on every connection.
-        client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS] + [(HUB_STATE, 0)])
+        client.subscribe([(topic, 1) for topic in (*SUBSCRIPTIONS, TENDER_SUBSCRIPTION)]
+                         + [(HUB_STATE, 0)])
         client.publish(HUB_STATE, self._state(True), qos=1, retain=True)
 
     def _state(self, online):

@@ -160,6 +160,160 @@ class CustomerStats(HubModel):
     last_store = CharField(null=True)
 
 
+class ReportedSale(HubModel):
+    """A sale already counted in the report tables below (``hub/reports.py``)."""
+
+    sale = CharField(primary_key=True)  # the sale's UUID
+
+
+class SalesHour(HubModel):
+    """Sales and refunds of one store, till and cashier in one hour (UTC): what the
+    reports add up instead of reading every sale."""
+
+    day = CharField()  # YYYY-MM-DD
+    hour = IntegerField()
+    store = CharField()
+    till = CharField()
+    cashier = CharField()
+    sales = IntegerField(default=0)
+    refunds = IntegerField(default=0)
+    sold = BigIntegerField(default=0)  # the sales' totals, tax included (minor units)
+    refunded = BigIntegerField(default=0)
+    tax = BigIntegerField(default=0)  # net of refunds
+
+    class Meta:
+        indexes = ((("day", "hour", "store", "till", "cashier"), True),)
+
+
+class ProductDay(HubModel):
+    """One product's units and line amounts (after discounts) in one store on one day."""
+
+    day = CharField()
+    store = CharField()
+    sku = CharField()
+    units = BigIntegerField(default=0)  # pieces, or grams of a weighed product; net of returns
+    amount = BigIntegerField(default=0)  # line nets, net of returns
+    returned = BigIntegerField(default=0)  # the units returned
+
+    class Meta:
+        indexes = ((("day", "store", "sku"), True),)
+
+
+class TaxDay(HubModel):
+    day = CharField()
+    store = CharField()
+    rate = CharField()  # the tax rate's id
+    amount = BigIntegerField(default=0)  # net of refunds
+
+    class Meta:
+        indexes = ((("day", "store", "rate"), True),)
+
+
+class Voucher(HubModel):
+    """A gift voucher (``hub/tenders.py``): its balance is the sum of its ledger entries,
+    kept in the row so a redemption is one conditional UPDATE that never overdraws."""
+
+    code = CharField(unique=True)  # unguessable, printed on the voucher
+    issued = BigIntegerField()  # minor units
+    balance = BigIntegerField(constraints=[peewee.Check("balance >= 0")])
+    expires = CharField(null=True)  # an ISO date: valid through that day
+    status = CharField(default="active")  # active | void
+    note = CharField(default="")
+    issued_by = CharField()
+    issued_at = DateTimeField(default=now)
+
+
+class StoreCredit(HubModel):
+    """A customer's store credit (the customer id the tills send)."""
+
+    customer = CharField(primary_key=True)
+    balance = BigIntegerField(default=0, constraints=[peewee.Check("balance >= 0")])
+
+
+class TenderEntry(HubModel):
+    """One change to a voucher's or a store credit's balance: issue, redeem, release,
+    refund, adjustment. ``balance`` is the account's after it; ``reference`` what made it
+    (a request's or a sale's UUID, an admin's change), unique per account and kind."""
+
+    tender = CharField()  # voucher | store_credit
+    account = CharField()  # the voucher's code, or the customer's id
+    kind = CharField()  # issue | redeem | release | refund | adjustment | void
+    amount = BigIntegerField()  # signed: what it adds to the balance
+    balance = BigIntegerField()
+    reference = CharField()
+    store = CharField(null=True)
+    till = CharField(null=True)
+    note = CharField(default="")
+    by = CharField(default="")
+    at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("tender", "account", "id"), False),
+                   (("tender", "account", "kind", "reference"), True))
+
+
+class TenderRequest(HubModel):
+    """A till's request to take money off a voucher or store credit, answered once: the
+    same request again gets ``reply`` again. A release that comes before its request
+    leaves a tombstone (state released, never approved), so the request is refused."""
+
+    request = CharField(primary_key=True)  # the till's UUID
+    store = CharField()
+    till = CharField()
+    tender = CharField()
+    account = CharField()
+    amount = BigIntegerField()
+    sale = CharField(default="")
+    state = CharField()  # approved | refused | released (after approval) | tombstone
+    reply = JSONField(null=True)
+    at = DateTimeField(default=now)
+
+
+class ProductPair(HubModel):
+    """How many sales had both products (``a`` < ``b``): "frequently bought together"."""
+
+    a = CharField()
+    b = CharField()
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("a", "b"), True), (("count",), False))
+
+
+class CustomerSpend(HubModel):
+    """What a customer bought in one store and category (net of refunds): what segments
+    ask of "bought dairy" or "shops at store-2" (``hub/segments.py``)."""
+
+    customer = CharField()
+    store = CharField()
+    category = CharField()
+    amount = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("customer", "store", "category"), True), (("category",), False),
+                   (("store",), False))
+
+
+class RfmScore(HubModel):
+    """A customer's recency, frequency and monetary scores (1-5, quintiles of all
+    customers) and the segment they make, as last computed (``hub/segments.py``)."""
+
+    customer = CharField(primary_key=True)
+    recency = IntegerField()
+    frequency = IntegerField()
+    monetary = IntegerField()
+    label = CharField(index=True)
+
+
+class Segment(HubModel):
+    """A named set of customers by rules (``hub/segments.py``), counted live."""
+
+    name = CharField(unique=True)
+    rules = JSONField(default=dict)
+    updated_by = CharField()
+    updated_at = DateTimeField(default=now)
+
+
 class User(HubModel):
     """A person who signs in to the hub's admin app (``hub/accounts.py``)."""
 
@@ -284,7 +438,8 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion)
+          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, ProductPair,
+          CustomerSpend, RfmScore, Segment, Voucher, StoreCredit, TenderEntry, TenderRequest)
 
 
 def insert_rows(model, rows, skip_conflicts=False):

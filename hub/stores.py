@@ -21,7 +21,7 @@ from shared.money import format_money, parse_money
 from shared.protocol.topics import check_store
 from shared.times import now
 
-from . import catalog_versions
+from . import catalog_versions, recommendations
 from .accounts import audit
 from .customers import CustomerError, import_customers, till_customers
 from .models import (
@@ -99,11 +99,16 @@ def build_snapshot(store, at=None):
     promotions = [contract_promotion(promotion)
                   for promotion in Promotion.select().order_by(Promotion.code)
                   if running(promotion, store.code, at)]
-    return {"format": 1, "store": {"id": store.code, "name": store.name, **store.details},
-            "pricing": {**store.pricing, "tax_classes": tax_classes(),
-                        "promotions": promotions},
-            "products": products, **store.till_settings,
-            "customers": till_customers(store.code)}
+    snapshot = {"format": 1, "store": {"id": store.code, "name": store.name,
+                                       **store.details},
+                "pricing": {**store.pricing, "tax_classes": tax_classes(),
+                            "promotions": promotions},
+                "products": products, **store.till_settings,
+                "customers": till_customers(store.code)}
+    suggested = recommendations.for_tills({product["sku"] for product in products})
+    if suggested:  # "frequently bought together", for the cashier (edge/catalog.py)
+        snapshot["recommendations"] = suggested
+    return snapshot
 
 
 def publish(database, store, by, at=None):

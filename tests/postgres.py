@@ -7,6 +7,7 @@ import contextlib
 import os
 import uuid
 
+import peewee
 import psycopg
 
 SERVER = os.environ.get("TILLY_TEST_POSTGRES", "postgresql:///postgres")
@@ -23,3 +24,10 @@ def scratch_database(prefix="tilly_test"):
     finally:
         with psycopg.connect(SERVER, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def url_of(database):
+    """The URL a hub command opens ``database`` (a peewee database of a test) with."""
+    if isinstance(database, peewee.PostgresqlDatabase):
+        return f"{SERVER.rsplit('/', 1)[0]}/{database.database}"
+    return str(database.database)

@@ -599,6 +599,7 @@ async function xReport() {
 const when = (iso) => (iso ? new Date(iso).toLocaleString([], {
   day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '—');
 const TENDERS = { cash: 'Cash', card: 'Card', voucher: 'Voucher', store_credit: 'Store credit' };
+const HUB_TENDERS = ['voucher', 'store_credit']; // checked with the hub
 
 function overShortLabel(amount) {
   if (amount < 0) return 'Short';
@@ -953,6 +954,13 @@ function renderSale() {
     ? h('span', { test: 'customer-name' },
         `${customer.name}${customer.member ? ' · member prices' : ''}`)
     : '');
+  const offer = sale?.suggestion;
+  $('suggestion').replaceChildren(offer
+    ? h('button', { type: 'button', test: 'add-suggestion',
+                    onclick: () => act(() => api('POST', '/api/sale/lines',
+                                                 { sku: offer.sku, qty: 1 })) },
+        `Often bought with it: ${offer.name} · ${formatMoney(offer.unit_price, storeCurrency)}`)
+    : '');
   $('pay').disabled = !live;
   $('pay').textContent = sale?.paid ? 'Continue payment' : 'Pay';
   $('park').disabled = !live;
@@ -989,14 +997,20 @@ function renderTender() {
     row('Paid', money(sale.paid), 'tender-paid-amount'),
     row('Remaining', money(sale.remaining), 'tender-remaining'));
   $('payments').replaceChildren(...sale.payments.map((payment) => h('li', { test: 'payment' },
-    h('span', {}, payment.label), h('span', {}, money(payment.amount)))));
+    h('span', {}, payment.label), h('span', {}, money(payment.amount)),
+    // A voucher or store credit can be taken off again (supervisor); the hub gives it back.
+    HUB_TENDERS.includes(payment.type) && payment.amount > 0
+      ? button('Take off', 'payment-take-off', () => act((pin) => api(
+        'POST', '/api/sale/payments/take-off', { reference: payment.reference,
+                                                approver_pin: pin })), 'small') : null)));
   // Paid in full or more after a void: complete, giving the excess back; nothing left on
   // the sale: void it, giving the payments back.
   const live = sale.lines.some((line) => !line.voided);
   const paidUp = live && sale.remaining <= 0;
   const attempt = sale.card_attempt;
   const checking = attempt?.state === 'unknown'; // nothing else until the card is checked
-  for (const test of ['tender-cash', 'tender-card', 'quick-cash']) {
+  for (const test of ['tender-cash', 'tender-card', 'tender-voucher', 'tender-store-credit',
+                      'quick-cash']) {
     $(test).hidden = !live || paidUp || checking;
   }
   $('settle').hidden = !paidUp;
@@ -1053,11 +1067,39 @@ function renderComplete() {
 }
 
 // `amount` in minor units; none: the till takes what remains (cash: rounded) due.
-async function tender(type, amount = null) {
-  const busy = type === 'card' ? 'Card payment: follow the card terminal…' : 'Taking payment…';
-  const data = await act(() => api('POST', '/api/sale/tender', amount ? { type, amount }
-                                                                      : { type }), { busy });
+// Vouchers and store credit are asked of the hub: `extra` carries a voucher's code.
+async function tender(type, amount = null, extra = {}) {
+  const busy = { card: 'Card payment: follow the card terminal…',
+                 voucher: 'Checking the voucher with the hub…',
+                 store_credit: 'Checking the store credit with the hub…' }[type]
+    ?? 'Taking payment…';
+  const data = await act(() => api('POST', '/api/sale/tender', amount ? { type, amount, ...extra }
+                                                                      : { type, ...extra }),
+                         { busy });
   if (data) tenderPad.clear();
+}
+
+// A voucher's code, typed or scanned into the field; the tender pad's amount, or the rest.
+function voucherDialog() {
+  const amount = Number(tenderPad.value());
+  const input = textField('voucher-code', 'Voucher code');
+  const pay = () => {
+    const code = input.value.trim();
+    if (!code) return;
+    closeDialog();
+    tender('voucher', amount, { code });
+  };
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') pay(); // a scanner ends the code with Enter
+  });
+  openDialog('Voucher', 'voucher',
+    h('p', { class: 'note', test: 'voucher-note' }, `Scan or type the voucher's code: it pays `
+      + (amount ? money(amount) : 'what remains, or what is left on it')),
+    h('div', { class: 'text-dialog' },
+      h('div', { class: 'text-entry' }, input, keyboard(input)),
+      h('div', { class: 'dialog-side' },
+        button('Pay with voucher', 'voucher-pay', pay, 'primary'), cancelButton())));
+  input.focus();
 }
 
 async function signIn(pin) {
@@ -1122,6 +1164,9 @@ $('back-to-sale').addEventListener('click', () => {
 // The amount keyed on the tender pad, or what remains due when nothing is keyed.
 $('tender-cash').addEventListener('click', () => tender('cash', Number(tenderPad.value())));
 $('tender-card').addEventListener('click', () => tender('card', Number(tenderPad.value())));
+$('tender-voucher').addEventListener('click', voucherDialog);
+$('tender-store-credit').addEventListener('click',
+  () => tender('store_credit', Number(tenderPad.value())));
 $('settle').addEventListener('click', () => act(() => api('POST', '/api/sale/complete'),
   { busy: 'Giving back: follow the card terminal if asked…' }));
 $('tender-void').addEventListener('click', voidSaleDialog);

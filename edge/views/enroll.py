@@ -1,7 +1,7 @@
 """Enrolling the till with the hub from its screen: a manager types the pairing code."""
 from flask import Blueprint, current_app, jsonify
 
-from ..enrollment import enroll, start_link
+from ..enrollment import enroll, start_links, stop_links
 from ..errors import TillError
 from .helpers import body, signed_in, till
 
@@ -16,8 +16,8 @@ def enroll_till():
     config = current_app.config["TILL"]
     username = enroll(config, till().catalog.store["id"], body().get("code"))
     till().journal.audit("till.enrolled", staff.id, None, None, {"username": username})
-    # The link goes on with the new login: a new connection, the outbox as it was.
-    if till().link is not None:
-        till().link.stop()
-    till().link = start_link(till(), config)
+    # Both links go on with the new login: new connections, the outbox as it was.
+    sync = current_app.extensions["catalog_sync"]
+    stop_links(till(), sync)
+    start_links(till(), sync, config)
     return jsonify({"enrolled": username})

@@ -94,7 +94,15 @@ def resume(uuid):
 @bp.post("/sale/tender")
 def tender():
     data = body()
-    return sale_answer(till().tender(signed_in(), data.get("type"), data.get("amount")))
+    return sale_answer(till().tender(signed_in(), data.get("type"), data.get("amount"),
+                                     code=data.get("code")))
+
+
+@bp.post("/sale/payments/take-off")
+def take_off_payment():
+    data = body()
+    return sale_answer(till().tenders.take_off(signed_in(), data.get("reference"),
+                                               data.get("approver_pin")))
 
 
 @bp.post("/sale/complete")

@@ -68,8 +68,24 @@ STATUS = {"bd_seq": (INT,), "catalog": (STR, NONE), "backlog": (INT,)}
 # From the hub to one till: the outbox seqs it has handled (applied, duplicates, and those
 # kept as dead letters, listed again in "dead"), so the till stops sending them.
 ACK = {"seqs": (LIST,), "dead": (LIST,)}
+# Vouchers and store credit, checked online (docs/protocol.md, "Vouchers and store
+# credit"). A request asks the hub to take ``amount`` off an account while the customer
+# waits: a voucher's code, or the customer's id for store credit. The hub answers it once
+# per ``request`` (a UUID), however often it arrives.
+TENDERS = ("voucher", "store_credit")
+TENDER_REQUEST = {"request": (STR,), "tender": (STR,), "account": (STR,), "amount": (INT,),
+                  "sale": (STR,)}
+# ok: the amount was taken; else ``error`` says why (``reason``: unknown, void, expired,
+# insufficient, released, invalid), and ``balance`` what is left when it is known.
+TENDER_REPLY = {"request": (STR,), "ok": (BOOL,), "amount": (INT,), "balance": (INT, NONE),
+                "reason": (STR, NONE), "error": (STR, NONE)}
+# Through the till's outbox: the till does not want what it asked for (a timeout, a void,
+# a restart mid-request). Taken back once if it was taken; refused later if not yet seen.
+TENDER_RELEASE = {"request": (STR,), "tender": (STR,), "account": (STR,), "amount": (INT,),
+                  "sale": (STR,), "reason": (STR,)}
+MAX_ACCOUNT = 64
 # What a till keeps in its outbox, and sends again, until an ack names its seq.
-OUTBOX_KINDS = ("sale.completed", "session.closed")
+OUTBOX_KINDS = ("sale.completed", "session.closed", "tender.release")
 
 
 def check_seq(value, where):
@@ -100,12 +116,28 @@ def _ack(body):
         raise ProtocolError("body.dead: only seqs that body.seqs names")
 
 
+def _tender(spec, body):
+    _fields(body, spec, "body")
+    if "tender" in spec and body["tender"] not in TENDERS:
+        raise ProtocolError(f"body.tender: voucher or store_credit, not {body['tender']!r}")
+    if "account" in spec and not 1 <= len(body["account"]) <= MAX_ACCOUNT:
+        raise ProtocolError(f"body.account: 1 to {MAX_ACCOUNT} characters")
+    if not 1 <= len(body["request"]) <= 64:
+        raise ProtocolError("body.request: 1 to 64 characters")
+    low = 0 if spec is TENDER_REPLY else 1
+    if not low <= body["amount"] <= MAX_SEQ:
+        raise ProtocolError(f"body.amount: an integer from {low} to 2^63-1 minor units")
+
+
 SCHEMAS = {"sale.completed": _sale,
            "session.closed": lambda body: _fields(body, SESSION, "body"),
            "birth": lambda body: _fields(body, BIRTH, "body"),
            "death": lambda body: _fields(body, DEATH, "body"),
            "status": lambda body: _fields(body, STATUS, "body"),
-           "ack": _ack}
+           "ack": _ack,
+           "tender.request": lambda body: _tender(TENDER_REQUEST, body),
+           "tender.reply": lambda body: _tender(TENDER_REPLY, body),
+           "tender.release": lambda body: _tender(TENDER_RELEASE, body)}
 
 
 def check_version(v):

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 ROOT = "tilly/v1"
 # What a till publishes: a message kind (the outbox's) and the last topic level.
 TILL_KINDS = {"sale.completed": "sale", "session.closed": "session", "birth": "birth",
-              "death": "death", "status": "status"}
+              "death": "death", "status": "status",
+              # A voucher or store credit asked of the hub while the customer waits, and
+              # the release of one the till no longer wants (through its outbox).
+              "tender.request": "tender", "tender.release": "release"}
 # What the hub publishes to one till.
-HUB_KINDS = {"ack": "ack"}
+HUB_KINDS = {"ack": "ack", "tender.reply": "tender"}
 HUB = f"{ROOT}/hub"
 HUB_STATE = f"{HUB}/state"
 # tilly/v1/hub/... and tilly/v1/enroll/... are the hub's: the tills of a store so named

@@ -1,7 +1,8 @@
 """The admin app in real headless Chromium, on a laptop and a tablet: an admin signs in,
 sees the fleet with an offline till flagged, adds a user, finds it in the audit log, and
 creates a product (a wrong barcode first), then finds it by its barcode; marketing
-writes a promotion (a wrong field first), previews it on a sample basket and saves it."""
+writes a promotion (a wrong field first), previews it on a sample basket and saves it;
+the dashboard draws its charts; marketing builds a segment, counted as it is written."""
 import threading
 
 import pytest
@@ -11,11 +12,12 @@ from werkzeug.serving import make_server
 from hub.accounts import create_user
 from hub.app import create_app
 from hub.ingest import apply
-from hub.models import Promotion
+from hub.models import CustomerStats, Promotion
 from hub.stores import import_store_file
 from tests.edge.browser import Screen
 from tests.edge.conftest import ean13, store
 from tests.hub.test_fleet import TILL, presence
+from tests.hub.test_ingest import sale_message
 
 TEA_BARCODE = ean13("400000000001")
 SIZES = [{"width": 1280, "height": 800}, {"width": 768, "height": 1024}]
@@ -29,6 +31,7 @@ def hub_url(tmp_path):
     database = app.extensions["hub_db"]
     import_store_file(database, store(), "system")  # store "test": tax classes, MILK…
     apply(database, TILL + "birth", presence("birth", 1))
+    apply(database, TILL + "sale", sale_message())  # for the dashboard: a sale on 25 Nov
     apply(database, "tilly/v1/store-1/T02/death", presence("death", 0, till="T02"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -118,6 +121,53 @@ def test_marketing_creates_a_promotion_with_a_preview(chromium, hub_url, size):
         hub.page.get_by_role("link", name="← Promotions").click()
         expect(hub("promotions")).to_contain_text("Milk 3 for 2.00")
         assert Promotion.get(Promotion.code == "MILK3").rule["qty"] == 3
+        assert hub.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size['width']}x{size['height']}")
+def test_the_dashboard_draws_its_charts(chromium, hub_url, size):
+    context = chromium.new_context(viewport=size)
+    hub = Screen(context.new_page(), "test_hub_dashboard", size)
+    try:
+        hub.page.goto(hub_url + "/reports?from=2026-11-25&to=2026-11-25")
+        hub("username").fill("mo")
+        hub("password").fill("correct horse battery")
+        hub.tap("sign-in")
+        expect(hub("kpi-sales")).to_have_text("1")
+        for chart in ("chart-day", "chart-hour", "chart-categories"):
+            drawn = hub(chart).evaluate("canvas => Chart.getChart(canvas) !== undefined")
+            assert drawn, chart
+        expect(hub("table-day")).to_contain_text("2026-11-25")
+        hub.shot("dashboard")
+        assert hub.errors == []
+    finally:
+        context.close()
+
+
+def test_marketing_builds_a_segment_counted_as_it_is_written(chromium, hub_url):
+    size = SIZES[1]  # the tablet
+    context = chromium.new_context(viewport=size)
+    hub = Screen(context.new_page(), "test_hub_segment", size)
+    try:
+        for number, spent in enumerate((500, 6000, 9000)):
+            CustomerStats.create(customer=f"C{number}", visits=1, spent=spent,
+                                 last_purchase="2026-11-30")
+        hub.page.goto(hub_url + "/segments")
+        hub("username").fill("mo")
+        hub("password").fill("correct horse battery")
+        hub.tap("sign-in")
+        hub("name").fill("Big spenders")
+        hub("min_spent").fill("50")
+        expect(hub("live-count")).to_have_text("2")
+        hub("min_spent").fill("fifty")
+        expect(hub("count-error")).to_contain_text("not an amount")
+        hub("min_spent").fill("80.00")
+        expect(hub("live-count")).to_have_text("1")
+        hub.tap("save-segment")
+        expect(hub("segment-count")).to_have_text("1")
+        hub.shot("segment")
         assert hub.errors == []
     finally:
         context.close()

@@ -13,7 +13,7 @@ import pytest
 
 from edge.app import create_app
 from edge.config import load_config, merge
-from edge.enrollment import CREDENTIALS, enroll
+from edge.enrollment import CREDENTIALS, enroll, stop_links
 from edge.errors import TillError
 from edge.models import Outbox
 from hub.certs import make_certificates
@@ -53,7 +53,7 @@ def till_app(till_config, broker):
                                          "enroll_password": broker.users[ENROLL]}})
     app = create_app(config)
     yield app
-    app.extensions["till"].link.stop()
+    stop_links(app.extensions["till"], app.extensions["catalog_sync"])
     app.extensions["till"].devices.close()
 
 
@@ -67,9 +67,10 @@ def test_a_till_enrolls_with_a_pairing_code_and_publishes_with_its_own_login(
         hub_db, service, till_app, broker):
     hub = Hub(broker)
     api = manager(till_app)
-    link = till_app.extensions["till"].link
+    link, sync = till_app.extensions["till"].link, till_app.extensions["catalog_sync"]
     time.sleep(1)
     assert not link.connected.is_set()  # no login yet: its sales wait in the outbox
+    assert not sync.client.is_connected()  # nor does its catalog come
     code = pair(hub_db, "test", "T05")
     assert api.post("/api/enroll", {"code": code.lower()}) == {"enrolled": "test/T05"}
     credentials = Path(till_app.config["TILL"]["till"]["data_dir"]) / CREDENTIALS
@@ -78,6 +79,8 @@ def test_a_till_enrolls_with_a_pairing_code_and_publishes_with_its_own_login(
     assert [(t.store, t.till, t.revoked_at) for t in EnrolledTill.select()] == \
         [("test", "T05", None)]
     assert PairingCode.select().count() == 0  # stored only until used, and only hashed
+    # Both links use the new login at once, with no restart.
+    wait_for(lambda: till_app.extensions["catalog_sync"].client.is_connected())
     api.post("/api/session/open", {"float": 0})
     sold = sell(api, [WINE])
     try:

@@ -5,9 +5,10 @@ import sys
 
 import pytest
 
-from hub.models import AuditEntry, Barcode, Product, TaxClass, open_database
+from hub.models import AuditEntry, Barcode, Product, TaxClass
 from hub.products import MAX_BYTES, CsvFileError, export_products, import_products
 from tests.edge.conftest import ean13
+from tests.postgres import url_of
 
 HEADER = "sku,name,barcodes,category,tags,tax_class,sold_by,unit_price,member_price,rcn_item\n"
 MILK, BREAD, WINE = ean13("400000000001"), ean13("400000000002"), ean13("400000000003")
@@ -18,11 +19,9 @@ GOOD = (HEADER
 
 
 @pytest.fixture(autouse=True)
-def hub_db(tmp_path):
-    database = open_database(tmp_path / "hub.sqlite3")
+def taxes(hub_db):
     TaxClass.create(code="reduced", name="Reduced")
     TaxClass.create(code="standard", name="Standard")
-    return database
 
 
 def imported(text):
@@ -100,7 +99,7 @@ def test_a_big_import_reports_progress_and_lands_whole():
 
 
 def test_the_command_line_reports_rows_and_refuses_a_bad_file(tmp_path, hub_db):
-    database = str(tmp_path / "hub.sqlite3")
+    database = url_of(hub_db)
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text(GOOD)
     bad.write_text(HEADER + "MILK,Milk,,,,nope,unit,1,,\n")

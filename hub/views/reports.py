@@ -1,0 +1,80 @@
+"""The reports and dashboard: a period's sales by day, hour, store, till, cashier, product
+and category, tax by rate, returns and the customer figures, with charts (Chart.js,
+vendored) and every table as CSV."""
+import csv
+import io
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from .. import reports
+from ..models import Store
+from . import requires
+
+bp = Blueprint("reports", __name__)
+# Sales tables: (title, the dimension of reports.sales_by); the others: (title, columns
+# as (field, heading, is money)), from the function of reports named after them.
+TABLES = {
+    "day": ("Sales by day", "day"), "hour": ("Sales by hour (UTC)", "hour"),
+    "store": ("Sales by store", "store"), "till": ("Sales by till", "till"),
+    "cashier": ("Sales by cashier", "cashier"),
+}
+SALES_COLUMNS = (("key", "", False), ("sales", "Sales", False), ("sold", "Sold", True),
+                 ("refunds", "Refunds", False), ("refunded", "Refunded", True),
+                 ("net", "Net", True), ("tax", "Tax", True))
+OTHER = {
+    "products": ("Top products", (("key", "SKU", False), ("name", "Name", False),
+                                  ("category", "Category", False), ("units", "Units", False),
+                                  ("returned", "Returned", False), ("amount", "Amount", True))),
+    "categories": ("Sales by category", (("key", "Category", False), ("units", "Units", False),
+                                         ("amount", "Amount", True))),
+    "taxes": ("Tax by rate", (("key", "Rate", False), ("amount", "Tax", True))),
+}
+
+
+def _filters():
+    try:
+        start, end = reports.period(request.args.get("from"), request.args.get("to"))
+    except reports.ReportError as exc:
+        abort(400, str(exc))
+    store = request.args.get("store") or None
+    if store and not Store.select().where(Store.code == store).exists():
+        abort(400, f"no store has the code {store}")
+    return start, end, store
+
+
+def _table(name, start, end, store):
+    """(title, columns, rows) of the table ``name``."""
+    if name in TABLES:
+        title, dimension = TABLES[name]
+        return title, SALES_COLUMNS, reports.sales_by(dimension, start, end, store)
+    if name in OTHER:
+        title, columns = OTHER[name]
+        return title, columns, getattr(reports, name)(start, end, store)
+    abort(404, f"no report {name}: one of {', '.join((*TABLES, *OTHER))}")
+
+
+@bp.get("/reports")
+@requires("reports.view")
+def page():
+    reports.refresh(current_app.extensions["hub_db"])
+    start, end, store = _filters()
+    tables = {name: _table(name, start, end, store) for name in (*TABLES, *OTHER)}
+    return render_template("reports.html", start=start, end=end, store=store,
+                           stores=Store.select().order_by(Store.code), tables=tables,
+                           summary=reports.summary(start, end, store),
+                           customers=reports.customers())
+
+
+@bp.get("/reports/<name>.csv")
+@requires("reports.view")
+def export(name):
+    reports.refresh(current_app.extensions["hub_db"])
+    start, end, store = _filters()
+    title, columns, rows = _table(name, start, end, store)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([heading or "key" for _, heading, _ in columns])
+    for row in rows:
+        writer.writerow([row[field] for field, _, _ in columns])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={name}-{start}-{end}.csv"})

@@ -1,0 +1,112 @@
+"""Sales reports on SQLite and PostgreSQL: every sale counted once however often the
+report refreshes, refunds counted against sales, each breakdown adding up, the customer
+figures, CSV exports, bad input and who may see them."""
+import datetime
+
+import pytest
+
+from hub import reports
+from hub.ingest import apply
+from hub.models import CustomerStats, Product, ReportedSale
+from shared.protocol import Envelope, encode
+from tests.protocol.test_messages import SALE
+
+DAY = "2026-11-25"
+
+
+def result(total, tax, lines):
+    return {"subtotal": total, "total": total, "tax_total": tax,
+            "taxes": [{"id": "vat20", "amount": tax}] if tax else [],
+            "lines": [{"line": n, "sku": sku, "qty": qty, "weight_g": grams, "net": net}
+                      for n, (sku, qty, grams, net) in enumerate(lines, 1)]}
+
+
+def sell(database, seq, hour, cashier="S01", kind="sale", till="T01", **fields):
+    uuid, at = f"{till}-{seq}", f"{DAY}T{hour:02d}:15:00+00:00"
+    message = encode(Envelope(kind="sale.completed", store="store-1", till=till, seq=seq,
+                              id=uuid, at=at, body={
+                                  **SALE, "uuid": uuid, "till": till, "seq": seq,
+                                  "kind": kind, "cashier": cashier, "completed_at": at,
+                                  **fields}))
+    assert apply(database, f"tilly/v1/store-1/{till}/sale", message) == "applied"
+
+
+@pytest.fixture
+def sales(hub_db):
+    Product.create(sku="MILK", name="Milk", category="Dairy", tax_class="zero",
+                   unit_price=100)
+    sell(hub_db, 1, 9, result=result(1200, 200, [("MILK", 2, None, 200),
+                                                ("WINE", 1, None, 800)]))
+    sell(hub_db, 2, 9, cashier="S02", result=result(300, 0, [("MILK", 3, None, 300)]))
+    sell(hub_db, 3, 14, till="T02", result=result(250, 0, [("APPLE", None, 450, 250)]))
+    sell(hub_db, 4, 15, kind="refund", result=result(100, 0, [("MILK", 1, None, 100)]))
+    return hub_db
+
+
+def test_each_sale_is_counted_once_and_refunds_count_against_it(sales):
+    assert reports.refresh(sales) == 4
+    assert reports.refresh(sales) == 0
+    assert ReportedSale.select().count() == 4
+    total = reports.summary(DAY, DAY)
+    assert (total["sales"], total["sold"], total["refunds"], total["refunded"], total["net"],
+            total["tax"], total["average_sale"]) == (3, 1750, 1, 100, 1650, 200, 583)
+    by_hour = {row["key"]: (row["sales"], row["net"]) for row in reports.sales_by(
+        "hour", DAY, DAY)}
+    assert by_hour == {"9": (2, 1500), "14": (1, 250), "15": (0, -100)}
+    by_cashier = {row["key"]: row["sales"] for row in reports.sales_by("cashier", DAY, DAY)}
+    assert by_cashier == {"S01": 2, "S02": 1}
+    by_till = {row["key"]: row["net"] for row in reports.sales_by("till", DAY, DAY)}
+    assert by_till == {"store-1 T01": 1400, "store-1 T02": 250}
+    assert sum(row["net"] for row in reports.sales_by("day", DAY, DAY)) == total["net"]
+    assert reports.summary("2026-11-26", "2026-11-30")["sales"] == 0
+
+
+def test_products_categories_and_taxes(sales):
+    reports.refresh(sales)
+    top = {row["key"]: (row["units"], row["amount"], row["returned"], row["category"])
+           for row in reports.products(DAY, DAY)}
+    assert top == {"MILK": (4, 400, 1, "Dairy"), "WINE": (1, 800, 0, ""),
+                   "APPLE": (450, 250, 0, "")}
+    assert [row["key"] for row in reports.products(DAY, DAY, by="units")][0] == "APPLE"
+    assert {row["key"]: row["amount"] for row in reports.categories(DAY, DAY)} == {
+        "Dairy": 400, "(none)": 1050}
+    assert reports.taxes(DAY, DAY) == [{"key": "vat20", "amount": 200}]
+    assert reports.products(DAY, DAY, store="elsewhere") == []
+
+
+def test_a_refresh_after_new_sales_adds_only_them(sales):
+    reports.refresh(sales)
+    sell(sales, 5, 9, result=result(300, 0, [("MILK", 3, None, 300)]))
+    assert reports.refresh(sales, batch=1) == 1
+    assert reports.summary(DAY, DAY)["sold"] == 2050
+
+
+def test_the_customer_figures(hub_db):
+    today = datetime.date(2026, 12, 3)
+    CustomerStats.create(customer="C1", visits=3, spent=9000, last_purchase="2026-12-01")
+    CustomerStats.create(customer="C2", visits=1, spent=1000, last_purchase="2026-06-01")
+    assert reports.customers(today) == {"customers": 2, "churn_days": 90, "repeat_rate": 50.0,
+                                        "churn_rate": 50.0, "lifetime_value": 5000}
+
+
+@pytest.mark.parametrize("start, end, message", [
+    ("yesterday", "", "YYYY-MM-DD"), ("2026-12-02", "2026-12-01", "after the last"),
+    ("1990-01-01", "2026-12-01", "ten years")])
+def test_a_bad_period_is_refused(start, end, message):
+    with pytest.raises(reports.ReportError, match=message):
+        reports.period(start, end)
+
+
+def test_the_reports_page_and_its_csv(admin, hub_app):
+    sell(hub_app.extensions["hub_db"], 1, 9, result=result(1200, 200, [
+        ("MILK", 2, None, 200), ("WINE", 1, None, 800)]))
+    admin.sign_in("viewer")
+    page = admin.page(f"/reports?from={DAY}&to={DAY}")
+    assert 'data-test="kpi-sold">12.00<' in page and 'data-test="chart-day"' in page
+    csv_text = admin.client.get(f"/reports/products.csv?from={DAY}&to={DAY}").get_data(
+        as_text=True)
+    assert csv_text.splitlines()[0] == "SKU,Name,Category,Units,Returned,Amount"
+    assert "WINE,WINE,,1,0,800" in csv_text
+    assert "ten years" in admin.page("/reports?from=1990-01-01", 400)
+    assert "no store" in admin.page("/reports?store=nowhere", 400)
+    admin.page("/reports/nothing.csv", 404)

@@ -1,0 +1,100 @@
+"""Segments on SQLite and PostgreSQL: RFM scores as quintiles with their segments, rules
+on spend, visits, recency, categories and stores (from the sales, through the reports),
+live counts, clear refusals, and the pages as each role may use them."""
+import datetime
+
+import pytest
+
+from hub import segments
+from hub.models import CustomerStats, Product, RfmScore, Segment
+from hub.reports import refresh
+from tests.hub.test_reports import result, sell
+
+TODAY = datetime.date(2026, 12, 3)
+
+
+def customer(number, visits, spent, last):
+    CustomerStats.create(customer=f"C{number:02d}", visits=visits, spent=spent,
+                         last_purchase=last, first_purchase="2025-01-01")
+
+
+def test_rfm_scores_are_quintiles_and_make_segments(hub_db):
+    for number in range(10):  # C09: most recent, most visits, most spent
+        customer(number, number + 1, 1000 * (number + 1), f"2026-{number + 1:02d}-15")
+    CustomerStats.create(customer="NEVER", visits=0, spent=0)  # no purchase: not scored
+    assert segments.recompute(hub_db) == 10
+    scores = {score.customer: (score.recency, score.frequency, score.monetary, score.label)
+              for score in RfmScore.select()}
+    assert scores["C09"] == (5, 5, 5, "champions")
+    assert scores["C00"] == (1, 1, 1, "lost")
+    assert scores["C04"] == (3, 3, 3, "needs_attention")
+    assert sum(count for _, count in segments.rfm_summary()) == 10
+    assert segments.recompute(hub_db) == 10  # again: replaced, not added
+
+
+def test_rules_select_by_spend_visits_recency_category_and_store(hub_db):
+    Product.create(sku="MILK", name="Milk", category="Dairy", tax_class="zero",
+                   unit_price=100)
+    sell(hub_db, 1, 9, customer="C01", result=result(500, 0, [("MILK", 5, None, 500)]))
+    sell(hub_db, 2, 9, customer="C02", result=result(800, 0, [("WINE", 1, None, 800)]))
+    sell(hub_db, 3, 9, customer="C02", result=result(800, 0, [("WINE", 1, None, 800)]))
+    sell(hub_db, 4, 10, customer="C01", kind="refund",
+         result=result(500, 0, [("MILK", 5, None, 500)]))
+    refresh(hub_db)
+    assert segments.count({"category": "Dairy"}) == 0  # bought, then all returned
+    assert segments.count({"store": "store-1"}) == 1  # C01 returned all they bought
+    assert segments.count({"min_visits": 2}) == 1
+    assert segments.count({"min_spent": 1000, "store": "store-1"}) == 1
+    assert segments.count({"active_days": 30}, today=datetime.date(2026, 12, 1)) == 2
+    assert segments.count({"lapsed_days": 30}, today=datetime.date(2026, 12, 30)) == 2
+    assert segments.count({"max_spent": 0}) == 1  # C01: net of the refund
+    segments.recompute(hub_db)
+    label = RfmScore.get(RfmScore.customer == "C02").label
+    assert segments.count({"rfm": label}) >= 1
+
+
+@pytest.mark.parametrize("values, field, message", [
+    ({"min_spent": "lots"}, "min_spent", "not an amount"),
+    ({"min_visits": "-1"}, "min_visits", "a whole number"),
+    ({"min_visits": "5", "max_visits": "2"}, "max_visits", "not below the minimum"),
+    ({"rfm": "heroes"}, "rfm", "one of"),
+    ({"category": "x" * 101}, "category", "at most 100"),
+])
+def test_bad_rules_are_refused_by_field(hub_db, values, field, message):
+    with pytest.raises(segments.SegmentError) as refused:
+        segments.save("mo", "Big spenders", values)
+    assert message in refused.value.fields[field]
+    assert Segment.select().count() == 0
+
+
+def test_marketing_builds_a_segment_with_a_live_count(admin, hub_app):
+    for number in range(3):
+        customer(number, number + 1, 5000 * number, "2026-11-30")
+    admin.sign_in("marketing")
+    page = admin.page("/segments")
+    assert 'data-test="segment-form"' in page
+    counted = admin.submit("/segments/count", {"min_spent": "50.00"},
+                           form_page="/segments").get_data(as_text=True)
+    assert 'data-test="live-count">2<' in counted
+    assert "not an amount" in admin.submit("/segments/count", {"min_spent": "x"},
+                                           form_page="/segments").get_data(as_text=True)
+    admin.submit("/segments", {"name": "", "min_spent": "x"}, status=400)
+    response = admin.submit("/segments", {"name": "Big spenders", "min_spent": "50.00"},
+                            status=302)
+    segment = Segment.get(Segment.name == "Big spenders")
+    assert response.location.endswith(f"/segments/{segment.id}")
+    assert 'data-test="segment-count">2<' in admin.page("/segments")
+    members = admin.client.get(f"/segments/{segment.id}/members.csv").get_data(as_text=True)
+    assert members.splitlines()[1:] == ["C01,2,5000,2026-11-30,", "C02,3,10000,2026-11-30,"]
+    admin.submit("/segments/rfm", {}, form_page="/segments", status=302)
+    assert RfmScore.select().count() == 3
+
+
+def test_store_managers_look_and_viewers_see_no_segments(admin, hub_app):
+    admin.sign_in("store-manager")
+    admin.page("/segments")
+    admin.submit("/segments", {"name": "Mine"}, form_page="/segments", status=403)
+    admin.submit("/segments/rfm", {}, form_page="/segments", status=403)
+    admin.client.post("/sign-out", data={"csrf_token": admin.token("/segments")})
+    admin.sign_in("viewer")
+    admin.page("/segments", 403)
