@@ -21,16 +21,21 @@ from peewee import JOIN, IntegrityError, fn
 
 from shared.times import iso, now
 
+from . import tenders
 from .accounts import audit
 from .models import (
     ConsentChange,
     Customer,
     CustomerAlias,
+    CustomerSpend,
     CustomerStats,
     Interaction,
     LoyaltyEntry,
     NotDuplicate,
+    RfmScore,
     Sale,
+    StoreCredit,
+    TenderEntry,
     Ticket,
     TicketEntry,
 )
@@ -297,8 +302,15 @@ def statistics(customer):
                                    if row.last_purchase), default=None)}
     total["last_store"] = next((row.last_store for row in rows
                                 if row.last_purchase == total["last_purchase"]), None)
-    total["points"] = (LoyaltyEntry.select(fn.COALESCE(fn.SUM(LoyaltyEntry.points), 0))
-                       .where(LoyaltyEntry.customer.in_(codes)).scalar())
+    # int(): PostgreSQL sums BIGINT as NUMERIC.
+    total["points"] = int(LoyaltyEntry.select(fn.COALESCE(fn.SUM(LoyaltyEntry.points), 0))
+                          .where(LoyaltyEntry.customer.in_(codes)).scalar())
+    total["store_credit"] = int(StoreCredit.select(fn.COALESCE(fn.SUM(StoreCredit.balance),
+                                                               0))
+                                .where(StoreCredit.customer.in_(codes)).scalar())
+    rfm = RfmScore.get_or_none(RfmScore.customer == customer.code)
+    total["rfm"] = rfm and {"recency": rfm.recency, "frequency": rfm.frequency,
+                            "monetary": rfm.monetary, "segment": rfm.label}
     return total
 
 
@@ -563,6 +575,7 @@ def merge(by, keep, other):
             model.update(customer=keep).where(model.customer == other).execute()
         NotDuplicate.delete().where((NotDuplicate.first == other)
                                     | (NotDuplicate.second == other)).execute()
+        _merge_figures(by, keep.code, other.code)  # before the alias: it names other's
         CustomerAlias.create(code=other.code, card=old_card, customer=keep)
         LoyaltyEntry.update(customer=keep.code).where(
             LoyaltyEntry.customer == other.code).execute()
@@ -573,6 +586,25 @@ def merge(by, keep, other):
         keep.save()
         audit(by, "customer.merge", keep.code, {"merged": other.code})
     return keep
+
+
+def _merge_figures(by, keep, other):
+    """What other parts of the hub keep under the merged customer's id: store credit moves
+    by two adjustments (its ledger says so), spend by store and category adds up, and the
+    RFM score goes (the next computation scores the survivor from the merged statistics)."""
+    credit = StoreCredit.get_or_none(StoreCredit.customer == other)
+    if credit is not None and credit.balance:
+        reference = f"merge:{other}"
+        tenders.adjust_credit(by, other, -credit.balance, f"merged into {keep}", reference)
+        tenders.adjust_credit(by, keep, credit.balance, f"merged from {other}", reference)
+    for row in CustomerSpend.select().where(CustomerSpend.customer == other):
+        CustomerSpend.insert(customer=keep, store=row.store, category=row.category,
+                             amount=row.amount).on_conflict(
+            conflict_target=[CustomerSpend.customer, CustomerSpend.store,
+                             CustomerSpend.category],
+            update={CustomerSpend.amount: CustomerSpend.amount + row.amount}).execute()
+    CustomerSpend.delete().where(CustomerSpend.customer == other).execute()
+    RfmScore.delete().where(RfmScore.customer == other).execute()
 
 
 def _merge_stats(keep, other):
@@ -615,6 +647,17 @@ def export(by, customer):
         "statistics": statistics(customer),
         "loyalty_entries": [{"sale": entry.sale, "store": entry.store, "points": entry.points,
                              "at": entry.at} for entry in points_history(customer)],
+        "store_credit_entries": [
+            {"kind": entry.kind, "amount": entry.amount, "balance": entry.balance,
+             "store": entry.store, "note": entry.note, "at": iso(entry.at)}
+            for entry in TenderEntry.select().where(
+                (TenderEntry.tender == "store_credit")
+                & TenderEntry.account.in_(codes_of(customer))).order_by(TenderEntry.id)],
+        "spend_by_store_and_category": [
+            {"store": row.store, "category": row.category, "amount": row.amount}
+            for row in CustomerSpend.select().where(
+                CustomerSpend.customer.in_(codes_of(customer))).order_by(
+                CustomerSpend.store, CustomerSpend.category)],
         "sales": [{"uuid": sale.uuid, "store": sale.store, "till": sale.till,
                    "kind": sale.kind, "completed_at": sale.completed_at, "total": sale.total,
                    "customer_id": sale.customer, "lines": sale.body.get("lines", [])}

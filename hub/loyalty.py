@@ -63,6 +63,13 @@ def survivor_of(customer):
     return survivor or customer
 
 
+def survivors_of(customers):
+    """{id: the survivor's id} for those of ``customers`` merged into another (one query
+    for a batch of sales)."""
+    return dict(CustomerAlias.select(CustomerAlias.code, Customer.code).join(Customer)
+                .where(CustomerAlias.code.in_(list(customers))).tuples())
+
+
 def balance(customer):
     """The customer's points: the sum of their entries."""
     return (LoyaltyEntry.select(fn.COALESCE(fn.SUM(LoyaltyEntry.points), 0))

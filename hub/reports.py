@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from peewee import EXCLUDED, JOIN, fn
 
+from .loyalty import survivors_of
 from .models import (
     CustomerSpend,
     CustomerStats,
@@ -57,11 +58,13 @@ def _pairs(body, pairs):
             pairs.setdefault((first, second), {"count": 0})["count"] += 1
 
 
-def _spend(sale, categories, spend):
-    """What the sale's customer spent per category in its store (a refund: less)."""
+def _spend(sale, categories, spend, survivors):
+    """What the sale's customer (or the one it was merged into) spent per category in its
+    store (a refund: less)."""
     sign = -1 if sale.kind == "refund" else 1
+    customer = survivors.get(sale.customer, sale.customer)
     for line in sale.body["result"]["lines"]:
-        key = (sale.customer, sale.store, categories.get(line["sku"]) or "")
+        key = (customer, sale.store, categories.get(line["sku"]) or "")
         spend.setdefault(key, {"amount": 0})["amount"] += sign * line["net"]
 
 
@@ -106,12 +109,13 @@ def refresh(database, batch=BATCH):
             categories = dict(Product.select(Product.sku, Product.category).where(
                 Product.sku.in_(list({line["sku"] for sale in sales
                                       for line in sale.body["result"]["lines"]}))).tuples())
+            survivors = survivors_of({sale.customer for sale in sales if sale.customer})
             for sale in sales:
                 _count(sale, hours, products, taxes)
                 if sale.kind == "sale":
                     _pairs(sale.body, pairs)
                 if sale.customer:
-                    _spend(sale, categories, spend)
+                    _spend(sale, categories, spend, survivors)
             # The marks first: a refresh running beside this one fails here, not after
             # adding the same sales again, and its transaction is undone whole.
             ReportedSale.insert_many([{"sale": sale.uuid} for sale in sales]).execute()

@@ -27,6 +27,7 @@ from shared.money import format_money
 from shared.vouchers import new_code, normalize_code
 
 from .accounts import audit
+from .loyalty import survivor_of
 from .models import StoreCredit, TenderEntry, TenderRequest, Voucher, insert_rows
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ def _redeem(store, till, body, today):
                                         body["amount"])
     if tender == "voucher":
         account = normalize_code(account)
+    else:  # a customer merged into another (hub/customers.py): the survivor's credit
+        account = survivor_of(account)
     fresh = insert_rows(TenderRequest, [dict(
         request=request, store=store, till=till, tender=tender, account=account,
         amount=amount, sale=body["sale"], state="pending")], skip_conflicts=True)
@@ -197,6 +200,8 @@ def record_sale(store, body):
             continue
         if tender == "voucher":
             account = normalize_code(account)
+        else:
+            account = survivor_of(account)
         if _change(tender, account, -amount, "refund", f"{body['uuid']}/{number}",
                    store=store, till=body["till"], note=body.get("ref", "")) is None:
             log.warning("sale %s gives %d back to voucher %s, which the hub does not know",
@@ -274,7 +279,7 @@ def void_voucher(user, code, reason):
 def adjust_credit(user, customer, amount, reason, reference):
     """Add (or take off) store credit by hand, with a reason; ``reference`` (a form's
     one-time token) makes a form sent twice adjust once."""
-    customer = (customer or "").strip()
+    customer = survivor_of((customer or "").strip())
     if not 1 <= len(customer) <= 64:
         raise TenderError("customer: 1 to 64 characters")
     _amount(amount, allow_negative=True)

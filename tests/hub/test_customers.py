@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from edge.catalog import Catalog
-from hub import customers
+from hub import customers, reports, tenders
 from hub.customers import CustomerError, save_customer
 from hub.ingest import apply
 from hub.models import (
@@ -17,9 +17,11 @@ from hub.models import (
     ConsentChange,
     Customer,
     CustomerAlias,
+    CustomerSpend,
     CustomerStats,
     Interaction,
     Store,
+    TenderEntry,
     Ticket,
 )
 from hub.schema import SchemaVersion, upgrade
@@ -32,12 +34,19 @@ from hub.stores import (
 )
 from shared.times import iso, now
 from tests.edge.conftest import store
-from tests.hub.test_ingest import TOPIC
+from tests.hub.test_ingest import TOPIC, sale_message
 from tests.hub.test_sale_effects import sale
 
 JO = {"name": "Jo Bloggs", "email": "jo@example.com", "phone": "+49 30 1234567",
       "address": "1 High St", "postcode": "10115", "card": "lc 2001", "member": "on",
       "email_marketing": "on"}
+
+
+def bought(uuid, seq, total, customer, at):
+    """A sale of one line (what the reports count into spend by category)."""
+    return sale_message(uuid, seq, customer=customer, completed_at=at, result={
+        "subtotal": total, "total": total, "tax_total": 0, "taxes": [],
+        "lines": [{"sku": "MILK", "qty": 1, "weight_g": None, "net": total}]})
 
 
 def new(by="ada", **fields):
@@ -145,10 +154,10 @@ def test_a_merge_loses_nothing_and_late_sales_land_with_the_survivor(hub_db):
     keep = new(email="", email_marketing="")
     other = new(name="Joe Bloggs", card="LC2002", email="joe@example.com", phone="",
                 address="", email_marketing="on")
-    apply(hub_db, TOPIC, sale("s-1", 1, 1000, customer=keep.code,
-                              at="2026-11-01T09:00:00+00:00"))
-    apply(hub_db, TOPIC, sale("s-2", 2, 2000, customer=other.code,
-                              at="2026-11-05T09:00:00+00:00"))
+    apply(hub_db, TOPIC, bought("s-1", 1, 1000, keep.code, "2026-11-01T09:00:00+00:00"))
+    apply(hub_db, TOPIC, bought("s-2", 2, 2000, other.code, "2026-11-05T09:00:00+00:00"))
+    reports.refresh(hub_db)  # spend by store and category, under each one's id
+    tenders.adjust_credit("ada", other.code, 500, "goodwill", "form-1")
     customers.add_interaction("ada", other, {"kind": "call", "text": "Asked about points"})
     customers.open_ticket("ada", other, {"subject": "Lost card", "text": "Please help"})
     with pytest.raises(CustomerError, match="itself"):
@@ -162,14 +171,25 @@ def test_a_merge_loses_nothing_and_late_sales_land_with_the_survivor(hub_db):
     stats = customers.statistics(survivor)
     assert (stats["visits"], stats["spent"], stats["points"]) == (2, 3000, 30)
     assert CustomerStats.select().count() == 1
+    assert stats["store_credit"] == 500  # moved by two adjustments, its ledger says so
+    assert [(e.account, e.amount) for e in TenderEntry.select().order_by(TenderEntry.id)] \
+        == [(other.code, 500), (other.code, -500), (keep.code, 500)]
+    assert [(row.customer, row.amount) for row in CustomerSpend.select()] == [
+        (keep.code, 3000)]
     assert Interaction.get().customer_id == Ticket.get().customer_id == survivor.id
     assert customers.find(other.code) == (survivor, True)
     # A till with an older catalog still knows the merged id and card: both count for keep.
-    apply(hub_db, TOPIC, sale("s-3", 3, 500, customer=other.code,
-                              at="2026-11-06T09:00:00+00:00"))
+    apply(hub_db, TOPIC, bought("s-3", 3, 500, other.code, "2026-11-06T09:00:00+00:00"))
     stats = customers.statistics(survivor)
     assert (stats["visits"], stats["points"]) == (3, 35)
     assert CustomerStats.get().customer == survivor.code
+    reports.refresh(hub_db)  # the late sale's spend counts for the survivor too
+    assert [(row.customer, row.amount) for row in CustomerSpend.select()] == [
+        (keep.code, 3500)]
+    reply = tenders.redeem(hub_db, "store-1", "T01", {  # the till asks with the old id
+        "request": "q-1", "tender": "store_credit", "account": other.code, "amount": 200,
+        "sale": "s-4"})
+    assert (reply["ok"], reply["balance"]) == (True, 300)
     assert {"id": other.code, "name": "Jo Bloggs", "card": "LC2002", "member": True} in \
         customers.till_customers("store-1")
     till = Catalog({**store(), "customers": customers.till_customers("store-1")}, "v")
@@ -252,7 +272,10 @@ def test_export_holds_everything_and_erasure_keeps_the_figures(hub_db):
     apply(hub_db, TOPIC, sale("s-1", 1, 1250, customer=jo.code))
     customers.add_interaction("ada", jo, {"kind": "email", "text": "Sent the voucher"})
     customers.open_ticket("ada", jo, {"subject": "Lost card", "text": "Jo lost it"})
+    tenders.adjust_credit("ada", jo.code, 250, "refund as credit", "form-1")
     data = customers.export("ada", jo)
+    assert data["store_credit_entries"][0]["amount"] == data["statistics"]["store_credit"] \
+        == 250
     assert data["customer"]["email"] == "jo@example.com"
     assert [s["uuid"] for s in data["sales"]] == ["s-1"] and data["sales"][0]["lines"]
     assert data["statistics"]["points"] == 12 and len(data["loyalty_entries"]) == 1
@@ -268,7 +291,8 @@ def test_export_holds_everything_and_erasure_keeps_the_figures(hub_db):
     assert ConsentChange.select().order_by(ConsentChange.id.desc()).get().source == "erasure"
     assert Interaction.get().text == Ticket.get().subject == customers.ERASED
     stats = customers.statistics(gone)
-    assert (stats["visits"], stats["spent"], stats["points"]) == (1, 1250, 12)
+    assert (stats["visits"], stats["spent"], stats["points"], stats["store_credit"]) == (
+        1, 1250, 12, 250)  # money the customer is owed stays theirs
     assert customers.till_customers("store-1") == []
     with pytest.raises(CustomerError, match="erased"):
         customers.add_interaction("ada", gone, {"kind": "note", "text": "x"})
