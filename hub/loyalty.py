@@ -10,6 +10,8 @@ A sale names the customer by the id its till knew; one merged into another custo
 (``hub/customers.py``) counts for the survivor, so a late sale, or one made at a till
 whose catalog still had the old card, lands with the customer who survived the merge.
 """
+import functools
+
 from peewee import Case, fn
 
 from .models import Customer, CustomerAlias, CustomerStats, LoyaltyEntry
@@ -57,10 +59,17 @@ def record_sale(store, body):
 
 def survivor_of(customer):
     """The id a customer's points and statistics count under: its own, or that of the
-    customer it was merged into (one primary-key look-up)."""
-    survivor = (Customer.select(Customer.code).join(CustomerAlias)
-                .where(CustomerAlias.code == customer).scalar())
-    return survivor or customer
+    customer it was merged into. One primary-key look-up, its SQL built once: peewee
+    building it anew cost 60 times the look-up, per sale."""
+    database = CustomerAlias._meta.database
+    row = database.execute_sql(_survivor_sql(database), (customer,)).fetchone()
+    return row[0] if row else customer
+
+
+@functools.cache
+def _survivor_sql(database):
+    return (Customer.select(Customer.code).join(CustomerAlias)
+            .where(CustomerAlias.code == "").sql()[0])
 
 
 def survivors_of(customers):
