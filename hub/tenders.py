@@ -180,7 +180,9 @@ def release(store, till, body):
     if not taken_back:
         return "duplicate"
     row = TenderRequest.get_by_id(request)
-    _change(row.tender, row.account, row.amount, "release", request, store=store, till=till,
+    # Store credit goes back to whoever holds it now: a merge since may have moved it.
+    account = row.account if row.tender == "voucher" else survivor_of(row.account)
+    _change(row.tender, account, row.amount, "release", request, store=store, till=till,
             note=body["reason"][:MAX_NOTE])
     return "applied"
 
