@@ -18,19 +18,6 @@ SCHEMA_VERSION = 2
 _LOCK = 0x74696C6C79  # "tilly": the advisory lock migrations hold on PostgreSQL
 
 
-class SchemaError(RuntimeError):
-    """A database this hub cannot use as it is; the text says why."""
-
-
-class SchemaVersion(Model):
-    version = IntegerField(primary_key=True)
-    applied_at = DateTimeField(default=now)
-
-    class Meta:
-        database = None
-        table_name = "schema_version"
-
-
 def _customers_table(database, migrator, migrate):
     """2: customers are the hub's own table (``hub/customers.py``), the source of the
     tills' customers; those the stores' settings held move there. The sales that name a
@@ -42,6 +29,19 @@ def _customers_table(database, migrator, migrate):
 
 # version -> step(database, migrator, migrate): brings version - 1 to version.
 MIGRATIONS = {2: _customers_table}
+
+
+class SchemaError(RuntimeError):
+    """A database this hub cannot use as it is; the text says why."""
+
+
+class SchemaVersion(Model):
+    version = IntegerField(primary_key=True)
+    applied_at = DateTimeField(default=now)
+
+    class Meta:
+        database = None
+        table_name = "schema_version"
 
 
 def migrator_for(database):
