@@ -100,6 +100,7 @@ def create_app(settings):
         reports,
         segments,
         stores,
+        taxes,
         tenders,
         tokens,
         users,
@@ -117,6 +118,7 @@ def create_app(settings):
     app.register_blueprint(tokens.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(segments.bp)
+    app.register_blueprint(taxes.bp)
     app.register_blueprint(tenders.bp)
     csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on
     app.register_blueprint(api.bp)
