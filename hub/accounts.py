@@ -32,6 +32,8 @@ PERMISSIONS = {
     "audit.view": {"admin"},
     "reports.view": {"admin", "store_manager", "marketing", "viewer"},
     "segments.view": {"admin", "store_manager", "marketing"},
+    "loyalty.view": {"admin", "store_manager", "marketing"},
+    "loyalty.manage": {"admin", "marketing"},
     "segments.edit": {"admin", "marketing"},
     "inventory.view": {"admin", "store_manager", "viewer"},
     "inventory.manage": {"admin", "store_manager"},

@@ -96,6 +96,7 @@ def create_app(settings):
         customers,
         fleet,
         inventory,
+        loyalty,
         promotions,
         reports,
         segments,
@@ -118,6 +119,7 @@ def create_app(settings):
     app.register_blueprint(tokens.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(segments.bp)
+    app.register_blueprint(loyalty.bp)
     app.register_blueprint(taxes.bp)
     app.register_blueprint(tenders.bp)
     csrf.exempt(api.bp)  # tokens, not cookies: nothing for a forged request to ride on

@@ -26,7 +26,7 @@ from shared.protocol.catalog import (
 )
 from shared.times import iso, now
 
-from . import catalog_versions, reports, stores
+from . import catalog_versions, loyalty_program, reports, stores
 from .models import DeadLetter, Store, TillPresence
 from .session import Worker
 
@@ -106,6 +106,7 @@ class CatalogServer(Worker):
         try:
             # The reports' counts too: the bought-together pairs go into the next version.
             reports.refresh(self.database)
+            loyalty_program.expire(self.database)  # the points past the programme's days
             since = self.scheduled_at or catalog_versions.oldest_latest() or moment
             for store, version in stores.publish_scheduled(self.database, since, moment):
                 log.info("catalog %s version %d made: a promotion started or ended",

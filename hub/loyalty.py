@@ -2,9 +2,9 @@
 
 Both are written in the transaction that applies a sale at the hub (``hub/ingest.py``),
 so points are counted once per sale however often it arrives; an entry's unique
-``sale`` is the second guard. The earning rule is points per whole currency unit of what
-the customer paid; a refund takes back the points of what it returned, never more than a
-sale earned (floors of parts never exceed the floor of the whole).
+``sale`` is the second guard. How many points a sale earns, and a refund takes back, is
+the loyalty programme's (``hub/loyalty_program.py``): by default a point per whole
+currency unit paid, and a refund never takes back more than its sale earned.
 
 A sale names the customer by the id its till knew; one merged into another customer since
 (``hub/customers.py``) counts for the survivor, so a late sale, or one made at a till
@@ -14,14 +14,8 @@ import functools
 
 from peewee import Case, fn
 
+from . import loyalty_program
 from .models import Customer, CustomerAlias, CustomerStats, LoyaltyEntry
-
-MINOR_PER_POINT = 100  # one point per 1.00 paid, in minor units
-
-
-def points_for(amount):
-    """Points for ``amount`` minor units paid."""
-    return max(amount, 0) // MINOR_PER_POINT
 
 
 def record_sale(store, body):
@@ -33,7 +27,11 @@ def record_sale(store, body):
     customer = survivor_of(customer)
     refund = body["kind"] == "refund"
     total = body["result"]["total"]
-    points = -points_for(total) if refund else points_for(total)
+    program = loyalty_program.cached()
+    spent_before = CustomerStats.select(CustomerStats.spent).where(
+        CustomerStats.customer == customer).scalar() or 0 if program.tiers else 0
+    points = (-loyalty_program.taken_back(program, body, spent_before) if refund
+              else loyalty_program.earned(program, body, spent_before))
     at = body["completed_at"]
     if points:
         LoyaltyEntry.create(customer=customer, sale=body["uuid"], store=store, points=points,

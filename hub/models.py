@@ -147,6 +147,17 @@ class LoyaltyEntry(HubModel):
     at = CharField()
 
 
+class LoyaltyProgram(HubModel):
+    """How points are earned and kept (``hub/loyalty_program.py``); one row."""
+
+    minor_per_point = IntegerField(default=100)  # 100: a point per 1.00 paid
+    expiry_days = IntegerField(default=0)  # points expire this long after earned; 0: never
+    tiers = JSONField(default=list)  # [{"name", "min_spent", "multiplier"}], lowest first
+    bonuses = JSONField(default=list)  # [{"category", "multiplier"}]
+    updated_by = CharField(default="system")
+    updated_at = DateTimeField(default=now)
+
+
 class CustomerStats(HubModel):
     """What the sales say of a customer: visits, money spent net of refunds, when."""
 
@@ -439,7 +450,8 @@ MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockM
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
           CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, ProductPair,
-          CustomerSpend, RfmScore, Segment, Voucher, StoreCredit, TenderEntry, TenderRequest)
+          CustomerSpend, RfmScore, Segment, Voucher, StoreCredit, TenderEntry, TenderRequest,
+          LoyaltyProgram)
 
 
 def insert_rows(model, rows, skip_conflicts=False):
