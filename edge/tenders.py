@@ -15,14 +15,16 @@ from shared.vouchers import normalize_code
 
 from .errors import TillError, is_count
 
-KINDS = ("voucher", "store_credit")
-NAMES = {"voucher": "voucher", "store_credit": "store credit"}
+KINDS = ("voucher", "store_credit", "points")
+NAMES = {"voucher": "voucher", "store_credit": "store credit", "points": "loyalty points"}
 MAX_CODE = 64
 
 
 def label(tender, account):
     """How a receipt names the voucher or store credit paid with, or paid back to."""
-    return f"Voucher ••{account[-4:]}" if tender == "voucher" else "Store credit"
+    if tender == "voucher":
+        return f"Voucher ••{account[-4:]}"
+    return "Store credit" if tender == "store_credit" else "Loyalty points"
 
 
 class TenderDesk:
@@ -45,8 +47,8 @@ class TenderDesk:
             account = normalize_code(code)
         else:
             if not sale.customer:
-                raise TillError("store credit needs the customer: scan their loyalty card "
-                                "first", 409, customer_needed=True)
+                raise TillError(f"{NAMES[tender]} need the customer: scan their loyalty "
+                                "card first", 409, customer_needed=True)
             account = sale.customer
         amount = remaining if amount is None else amount
         if not is_count(amount, remaining):

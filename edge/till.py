@@ -482,8 +482,8 @@ class Till:
             elif kind in HUB_TENDERS:
                 attempt = self.tenders.start(sale, kind, remaining, amount, code)
             else:
-                raise TillError(f"unknown tender {kind!r}: cash, card, voucher or "
-                                "store_credit", 422)
+                raise TillError(f"unknown tender {kind!r}: cash, card, voucher, "
+                                "store_credit or points", 422)
         # The terminal may take a minute, the hub a few seconds: asked without the lock.
         if kind == "card":
             return self.payments.run(staff, attempt)

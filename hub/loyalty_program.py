@@ -3,7 +3,8 @@ categories that earn a bonus, and when points expire; checked and saved from the
 app, and applied by the ingest (``hub/loyalty.py``) and the expiry job.
 
 Points are a floor of an exact fraction (multipliers are decimals such as "1.5", read
-with ``Fraction``, never floats): a sale of ``total`` earns ``floor(total × bonus ×
+with ``Fraction``, never floats): a sale of ``total`` (less what was paid with points)
+earns ``floor(total × bonus ×
 tier / minor_per_point)``, where the bonus is the average of its lines' category bonuses
 weighted by their amounts, and the tier is the customer's by what they have spent (net,
 all time) before the sale. A refund takes back its share of what the original sale
@@ -58,7 +59,10 @@ def tier_of(program, spent):
 
 def earned(program, body, spent_before):
     """Points a completed sale (a message body) earns its customer."""
-    total = body["result"]["total"]
+    # What was paid with points earns none.
+    total = body["result"]["total"] - sum(
+        payment["amount"] for payment in body["payments"]
+        if payment.get("type") == "points" and payment["amount"] > 0)
     if total <= 0:
         return 0
     bonus = Fraction(1)
@@ -122,7 +126,8 @@ def _case(condition, value):
 
 def form_values(program):
     values = {"minor_per_point": format_money(program.minor_per_point),
-              "expiry_days": str(program.expiry_days)}
+              "expiry_days": str(program.expiry_days),
+              "redeem_value": format_money(program.redeem_value)}
     for number in range(MAX_TIERS):
         tier = program.tiers[number] if number < len(program.tiers) else None
         values[f"tier{number}_name"] = tier["name"] if tier else ""
@@ -152,6 +157,13 @@ def save(by, values):
     except ValueError as exc:
         errors["minor_per_point"] = f"the amount that earns a point: {exc}"
         minor_per_point = None
+    try:
+        redeem_value = parse_money(values.get("redeem_value") or "0")
+        if redeem_value > 10**6:
+            raise ValueError("at most 10000.00")
+    except ValueError as exc:
+        errors["redeem_value"] = f"what a point pays at a till (0: points are not spent): {exc}"
+        redeem_value = None
     days = (values.get("expiry_days") or "0").strip()
     if not days.isdigit() or int(days) > 3650:
         errors["expiry_days"] = "days from 0 (never) to 3650"
@@ -189,10 +201,12 @@ def save(by, values):
     with LoyaltyProgram._meta.database.atomic():
         program = current()
         program.minor_per_point, program.expiry_days = minor_per_point, int(days)
+        program.redeem_value = redeem_value
         program.tiers, program.bonuses = tiers, bonuses
         program.updated_by, program.updated_at = getattr(by, "username", by), now()
         program.save()
         audit(by, "loyalty.update", "", {"minor_per_point": minor_per_point,
+                                         "redeem_value": redeem_value,
                                          "expiry_days": int(days), "tiers": tiers,
                                          "bonuses": bonuses})
     _cache["program"] = None

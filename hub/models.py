@@ -152,6 +152,7 @@ class LoyaltyProgram(HubModel):
 
     minor_per_point = IntegerField(default=100)  # 100: a point per 1.00 paid
     expiry_days = IntegerField(default=0)  # points expire this long after earned; 0: never
+    redeem_value = IntegerField(default=0)  # minor units a point pays at a till; 0: none
     tiers = JSONField(default=list)  # [{"name", "min_spent", "multiplier"}], lowest first
     bonuses = JSONField(default=list)  # [{"category", "multiplier"}]
     updated_by = CharField(default="system")

@@ -24,14 +24,24 @@ import logging
 from peewee import OperationalError
 
 from shared.money import format_money
+from shared.times import iso, now
 from shared.vouchers import new_code, normalize_code
 
+from . import loyalty_program
 from .accounts import audit
 from .loyalty import survivor_of
-from .models import StoreCredit, TenderEntry, TenderRequest, Voucher, insert_rows
+from .models import (
+    CustomerStats,
+    LoyaltyEntry,
+    StoreCredit,
+    TenderEntry,
+    TenderRequest,
+    Voucher,
+    insert_rows,
+)
 
 log = logging.getLogger(__name__)
-TENDERS = ("voucher", "store_credit")
+TENDERS = ("voucher", "store_credit", "points")
 MAX_AMOUNT = 10**10
 MAX_NOTE = 200
 
@@ -54,6 +64,10 @@ def _entry(tender, account, kind, amount, balance, reference, **fields):
 
 
 def _balance(tender, account):
+    if tender == "points":  # in money: the points times what a point pays
+        points = CustomerStats.select(CustomerStats.points).where(
+            CustomerStats.customer == account).scalar()
+        return None if points is None else points * loyalty_program.current().redeem_value
     if tender == "voucher":
         row = Voucher.get_or_none(Voucher.code == account)
     else:
@@ -64,6 +78,8 @@ def _balance(tender, account):
 def _change(tender, account, amount, kind, reference, **fields):
     """Add ``amount`` (signed) to the account, never below zero, and write its entry;
     the balance after, or None when the account is missing or it would overdraw."""
+    if tender == "points":
+        return _change_points(account, amount, kind, reference, fields.get("store", ""))
     if tender == "voucher":
         model, key = Voucher, Voucher.code == account
     else:
@@ -77,6 +93,23 @@ def _change(tender, account, amount, kind, reference, **fields):
     balance = _balance(tender, account)
     _entry(tender, account, kind, amount, balance, reference, **fields)
     return balance
+
+
+def _change_points(customer, amount, kind, reference, store):
+    """Points spent (``amount`` < 0) or given back, as the loyalty ledger's entries (so
+    expiry counts them as used) and the customer's points; the balance in money after."""
+    value = loyalty_program.current().redeem_value
+    if not value or amount % value:
+        return None
+    points = amount // value
+    updated = CustomerStats.update(points=CustomerStats.points + points).where(
+        (CustomerStats.customer == customer)
+        & (CustomerStats.points + points >= 0)).execute()
+    if not updated:
+        return None
+    LoyaltyEntry.create(customer=customer, sale=f"{kind}:{reference}", store=store,
+                        points=points, at=iso(now()))
+    return _balance("points", customer)
 
 
 # -- the tills' requests -------------------------------------------------------------------
@@ -98,6 +131,15 @@ def _refusal(tender, account, amount, today):
         if voucher.expires and voucher.expires < today:
             return "expired", f"that voucher expired on {voucher.expires}", None
         balance = voucher.balance
+    elif tender == "points":
+        value = loyalty_program.current().redeem_value
+        if not value:
+            return "unknown", "points cannot be spent at the till in this programme", None
+        if amount % value:
+            return "invalid", f"points pay in steps of {format_money(value)}", None
+        balance = _balance(tender, account) or 0
+        if not balance:
+            return "insufficient", "the customer has no points to spend", 0
     else:
         balance = _balance(tender, account)
         if not balance:

@@ -598,8 +598,9 @@ async function xReport() {
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString([], {
   day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '—');
-const TENDERS = { cash: 'Cash', card: 'Card', voucher: 'Voucher', store_credit: 'Store credit' };
-const HUB_TENDERS = ['voucher', 'store_credit']; // checked with the hub
+const TENDERS = { cash: 'Cash', card: 'Card', voucher: 'Voucher', store_credit: 'Store credit',
+                  points: 'Points' };
+const HUB_TENDERS = ['voucher', 'store_credit', 'points']; // checked with the hub
 
 function overShortLabel(amount) {
   if (amount < 0) return 'Short';
@@ -1010,7 +1011,7 @@ function renderTender() {
   const attempt = sale.card_attempt;
   const checking = attempt?.state === 'unknown'; // nothing else until the card is checked
   for (const test of ['tender-cash', 'tender-card', 'tender-voucher', 'tender-store-credit',
-                      'quick-cash']) {
+                      'tender-points', 'quick-cash']) {
     $(test).hidden = !live || paidUp || checking;
   }
   $('settle').hidden = !paidUp;
@@ -1071,7 +1072,8 @@ function renderComplete() {
 async function tender(type, amount = null, extra = {}) {
   const busy = { card: 'Card payment: follow the card terminal…',
                  voucher: 'Checking the voucher with the hub…',
-                 store_credit: 'Checking the store credit with the hub…' }[type]
+                 store_credit: 'Checking the store credit with the hub…',
+                 points: 'Checking the loyalty points with the hub…' }[type]
     ?? 'Taking payment…';
   const data = await act(() => api('POST', '/api/sale/tender', amount ? { type, amount, ...extra }
                                                                       : { type, ...extra }),
@@ -1167,6 +1169,8 @@ $('tender-card').addEventListener('click', () => tender('card', Number(tenderPad
 $('tender-voucher').addEventListener('click', voucherDialog);
 $('tender-store-credit').addEventListener('click',
   () => tender('store_credit', Number(tenderPad.value())));
+$('tender-points').addEventListener('click',
+  () => tender('points', Number(tenderPad.value())));
 $('settle').addEventListener('click', () => act(() => api('POST', '/api/sale/complete'),
   { busy: 'Giving back: follow the card terminal if asked…' }));
 $('tender-void').addEventListener('click', voidSaleDialog);

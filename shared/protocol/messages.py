@@ -72,7 +72,7 @@ ACK = {"seqs": (LIST,), "dead": (LIST,)}
 # credit"). A request asks the hub to take ``amount`` off an account while the customer
 # waits: a voucher's code, or the customer's id for store credit. The hub answers it once
 # per ``request`` (a UUID), however often it arrives.
-TENDERS = ("voucher", "store_credit")
+TENDERS = ("voucher", "store_credit", "points")  # points: the customer's loyalty points
 TENDER_REQUEST = {"request": (STR,), "tender": (STR,), "account": (STR,), "amount": (INT,),
                   "sale": (STR,)}
 # ok: the amount was taken; else ``error`` says why (``reason``: unknown, void, expired,
@@ -119,7 +119,8 @@ def _ack(body):
 def _tender(spec, body):
     _fields(body, spec, "body")
     if "tender" in spec and body["tender"] not in TENDERS:
-        raise ProtocolError(f"body.tender: voucher or store_credit, not {body['tender']!r}")
+        raise ProtocolError(f"body.tender: one of {', '.join(TENDERS)}, not "
+                            f"{body['tender']!r}")
     if "account" in spec and not 1 <= len(body["account"]) <= MAX_ACCOUNT:
         raise ProtocolError(f"body.account: 1 to {MAX_ACCOUNT} characters")
     if not 1 <= len(body["request"]) <= 64:

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from hub import loyalty, loyalty_program
+from hub import loyalty, loyalty_program, tenders
 from hub.models import CustomerStats, LoyaltyEntry, Product
 from tests.hub.test_reports import result, sell
 
@@ -95,3 +95,25 @@ def test_marketing_sets_the_programme_and_viewers_do_not_see_it(admin, hub_app):
     admin.client.post("/sign-out", data={"csrf_token": admin.token("/loyalty")})
     admin.sign_in("viewer")
     admin.page("/loyalty", 403)
+
+
+def test_points_pay_at_a_till_with_the_hubs_approval(hub_db):
+    def ask(amount, request_id):
+        return tenders.redeem(hub_db, "store-1", "T01", {
+            "request": request_id, "tender": "points", "account": "C1", "amount": amount,
+            "sale": "sale-1"})
+
+    CustomerStats.create(customer="C1", points=500)
+    refused = ask(100, "r0")
+    assert (refused["ok"], refused["reason"]) == (False, "unknown")  # not spendable yet
+    program(redeem_value="0.02")  # a point pays 0.02
+    assert ask(101, "r1")["reason"] == "invalid"  # in steps of 0.02
+    approved = ask(600, "r2")
+    assert (approved["ok"], approved["balance"]) == (True, 400)  # 300 points spent
+    assert ask(600, "r2") == approved  # the same request again: spent once
+    assert (ask(500, "r3")["ok"], ask(500, "r3")["reason"]) == (False, "insufficient")
+    assert loyalty.balance("C1") == -300  # the ledger: what the entries say since
+    assert tenders.release("store-1", "T01", {"request": "r2", "tender": "points",
+                                              "account": "C1", "amount": 600,
+                                              "sale": "sale-1", "reason": "void"}) == "applied"
+    assert CustomerStats.get(CustomerStats.customer == "C1").points == 500

@@ -9,9 +9,9 @@ import pytest
 from edge.app import create_app
 from edge.config import merge
 from edge.models import Outbox, TenderAttempt
-from hub import tenders
+from hub import loyalty_program, tenders
 from hub.ingest import Ingest
-from hub.models import Sale, StoreCredit, TenderEntry, Voucher, open_database
+from hub.models import CustomerStats, Sale, StoreCredit, TenderEntry, Voucher, open_database
 from shared.protocol import Envelope, HubState, encode, encode_state
 from shared.protocol.topics import HUB_STATE
 from tests.conftest import USERS
@@ -133,6 +133,23 @@ def test_store_credit_needs_the_customer_and_pays(hub, ingest, broker, till_conf
         assert sale["state"] == "completed"
         assert sale["payments"][0]["label"] == "Store credit (£2.00 left)"
     assert StoreCredit.get_by_id("C1").balance == 200
+
+
+def test_loyalty_points_pay_with_the_hubs_approval(hub, ingest, broker, till_config):
+    loyalty_program.save("mo", {"minor_per_point": "1.00", "redeem_value": "0.01"})
+    CustomerStats.create(customer="C1", points=150)  # 1.50 to spend
+    ingest(hub)
+    with linked_till(till_config, broker) as (api, _):
+        api.post("/api/sale/scan", {"code": MILK})
+        needs = api.post("/api/sale/tender", {"type": "points"}, status=409)
+        assert needs["error"] == "loyalty points need the customer: scan their loyalty " \
+            "card first"
+        api.post("/api/sale/scan", {"code": "LC1001"})
+        sale = api.post("/api/sale/tender", {"type": "points"})["sale"]
+        assert sale["state"] == "completed"
+        assert sale["payments"][0]["label"] == "Loyalty points (£0.50 left)"
+        wait_for(lambda: Sale.select().count() == 1)  # the sale too: paid with points,
+    assert CustomerStats.get_by_id("C1").points == 50  # it earned none
 
 
 def test_without_the_hub_the_till_refuses_at_once(till_config, broker, app, cashier):

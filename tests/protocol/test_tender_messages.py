@@ -32,7 +32,7 @@ def test_tender_messages_round_trip_on_their_topics():
 
 
 @pytest.mark.parametrize("kind, changes, error", [
-    ("tender.request", {"tender": "gift"}, "body.tender: voucher or store_credit"),
+    ("tender.request", {"tender": "gift"}, "body.tender: one of voucher, store_credit, points"),
     ("tender.request", {"amount": 0}, "body.amount: an integer from 1"),
     ("tender.request", {"amount": 1.5}, "body.amount: expected int"),
     ("tender.request", {"account": ""}, "body.account: 1 to 64"),
