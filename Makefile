@@ -57,8 +57,12 @@ $(COMPILED) &: $(CYTHON_SOURCES) setup.py $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
+# Two pytest workers (pytest-xdist), the slowest tests handed out first (tests/conftest.py);
+# `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 2
+
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 DEMO_DIR ?= var/demo
 

@@ -82,7 +82,7 @@ def test_editing_a_product_shows_each_error_then_saves_with_an_audit_entry(admin
 
 def test_a_barcode_of_another_product_is_refused_not_moved(admin, taxes):
     admin.sign_in("admin")
-    wait_for_import(admin, upload(admin, GOOD).location)
+    wait_for_import(admin, upload(admin, GOOD).location)  # MILK's barcode is in the catalog
     fields = {"sku": "TEA", "name": "Tea", "tax_class": "standard", "unit_price": "1",
               "barcodes": MILK}
     page = admin.submit("/products/new", fields, status=400).get_data(as_text=True)

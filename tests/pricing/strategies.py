@@ -6,6 +6,8 @@ every promotion type with member/coupon gating, both tax modes and roundings, ca
 and tax classes of 0-3 rates. `small_requests()` keeps the basket to at most 10 units, for
 the brute-force best-deal check; `large_requests()` pushes amounts to the contract's limits.
 """
+from functools import cache
+
 from hypothesis import strategies as st
 
 SKUS = ("A", "B", "C", "D", "E", "F")
@@ -22,6 +24,45 @@ MAX_QTY = 9999
 
 COMMON_PERCENTS = ("0", "5", "10", "12.5", "20", "25", "33.3333", "50", "100", "8.875", "6.25")
 
+# The composites below draw from strategies built once (cached by their arguments), not anew
+# on every draw: hypothesis validates each new strategy object, and that took most of the
+# property tests' time. A strategy built once draws exactly what a fresh one would.
+
+
+@cache
+def _integers(low, high):
+    return st.integers(low, high)
+
+
+@cache
+def _sampled(values):
+    return st.sampled_from(values)
+
+
+@cache
+def _subsets(pool, max_size, min_size=0):
+    """Lists of distinct elements of ``pool``."""
+    return st.lists(st.sampled_from(pool), min_size=min_size, max_size=max_size, unique=True)
+
+
+@cache
+def _one_of(*strategies):
+    return st.one_of(*strategies)
+
+
+@cache
+def _line_numbers(count):
+    """``count`` distinct line numbers."""
+    return st.lists(st.integers(1, 10**6), min_size=count, max_size=count, unique=True)
+
+
+_BOOLEANS = st.booleans()
+_INCREMENTS = st.one_of(st.none(), st.integers(1, 10), st.sampled_from((1, 5, 10)))
+_CUSTOMERS = st.sampled_from(("absent", None, {"member": True}, {"member": False},
+                              {"member": True}))
+_COUPON_LISTS = st.one_of(st.none(), st.lists(st.sampled_from(COUPONS + ("BOGUS",)),
+                                              max_size=2, unique=True))
+
 
 def _format_percent(ten_thousandths, padding):
     """Format n/10000 percent as a decimal string with at most 4 decimals, optionally padded
@@ -33,6 +74,7 @@ def _format_percent(ten_thousandths, padding):
     return f"{whole}.{digits}" if digits else str(whole)
 
 
+@cache
 def percents():
     """Percent strings "0".."100" with up to 4 decimals, biased to everyday values."""
     anything = st.builds(
@@ -41,6 +83,7 @@ def percents():
     return st.one_of(st.sampled_from(COMMON_PERCENTS), st.integers(1, 100).map(str), anything)
 
 
+@cache
 def realistic_prices():
     """Unit prices in cents, mostly in a range where promotions below trigger."""
     return st.one_of(
@@ -49,6 +92,7 @@ def realistic_prices():
     )
 
 
+@cache
 def huge_amounts():
     """Amounts up to the 10^10 limit, biased to the extremes."""
     return st.one_of(
@@ -57,27 +101,29 @@ def huge_amounts():
     )
 
 
+@cache
 @st.composite
 def tax_classes(draw):
     """1-4 tax classes, each a list of 0-3 rates; rate ids unique within a class and
     possibly repeated across classes."""
-    names = draw(st.lists(st.sampled_from(CLASS_NAMES), min_size=1, max_size=4, unique=True))
+    names = draw(_subsets(CLASS_NAMES, 4, min_size=1))
     classes = {}
     for name in names:
-        ids = draw(st.lists(st.sampled_from(RATE_IDS), max_size=3, unique=True))
+        ids = draw(_subsets(RATE_IDS, 3))
         classes[name] = [{"id": rate_id, "rate": draw(percents())} for rate_id in ids]
     return classes
 
 
+@cache
 @st.composite
 def _selector(draw, present=()):
     """A unit selector: a non-empty list of skus and/or tags (absent keys, never []).
     SKUs in `present` (those in the basket) are picked more often."""
     pool = tuple(present) * 2 + SKUS
-    skus = draw(st.lists(st.sampled_from(pool), max_size=3, unique=True))
-    tags = draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True))
+    skus = draw(_subsets(pool, 3))
+    tags = draw(_subsets(TAGS, 2))
     if not skus and not tags:
-        skus = [draw(st.sampled_from(pool))]
+        skus = [draw(_sampled(pool))]
     selector = {}
     if skus:
         selector["skus"] = skus
@@ -86,17 +132,17 @@ def _selector(draw, present=()):
     return selector
 
 
+@cache
 @st.composite
 def _reward_selector(draw, own):
     """reward_skus / reward_tags for a buy_x_get_y. A reward key is left out only when the
     promotion has no selector of that kind, so "defaulting to the promotion's own selector"
-    has one reading."""
+    has one reading. ``own`` is the promotion's selector keys."""
     reward = {}
     kinds = (("skus", "reward_skus", SKUS, 3), ("tags", "reward_tags", TAGS, 2))
     for own_key, key, pool, size in kinds:
-        if own_key in own or draw(st.booleans()):
-            reward[key] = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=size,
-                                        unique=True))
+        if own_key in own or draw(_BOOLEANS):
+            reward[key] = draw(_subsets(pool, size, min_size=1))
     return reward
 
 
@@ -104,52 +150,57 @@ def _reward_selector(draw, own):
 def _gating(draw):
     """Optional member_only and coupon flags."""
     flags = {}
-    member_only = draw(st.sampled_from((None, None, None, None, False, True)))
+    member_only = draw(_sampled((None, None, None, None, False, True)))
     if member_only is not None:
         flags["member_only"] = member_only
-    coupon = draw(st.sampled_from((None,) * 6 + COUPONS))
+    coupon = draw(_sampled((None,) * 6 + COUPONS))
     if coupon is not None:
         flags["coupon"] = coupon
     return flags
 
 
+_GATING = _gating()
+
+
+@cache
 @st.composite
 def promotion(draw, promo_id, amounts, present=()):
-    """One promotion of any type; `present` are the basket's SKUs."""
-    kind = draw(st.sampled_from(("percent_off", "mix_match", "buy_x_get_y", "threshold")))
+    """One promotion of any type; `present` are the basket's SKUs (a tuple)."""
+    kind = draw(_sampled(("percent_off", "mix_match", "buy_x_get_y", "threshold")))
     promo = {"id": promo_id, "type": kind}
     if kind == "percent_off":
         promo.update(draw(_selector(present)))
         promo["percent"] = draw(percents())
     elif kind == "mix_match":
         promo.update(draw(_selector(present)))
-        promo["qty"] = draw(st.integers(2, 4))
-        promo["price"] = draw(st.one_of(st.integers(0, 1000), amounts))
+        promo["qty"] = draw(_integers(2, 4))
+        promo["price"] = draw(_one_of(_integers(0, 1000), amounts))
     elif kind == "buy_x_get_y":
         own = draw(_selector(present))
         promo.update(own)
-        promo["buy"] = draw(st.integers(1, 3))
-        promo["get"] = draw(st.integers(1, 2))
-        promo["percent"] = draw(st.one_of(st.sampled_from(("50", "100")), percents()))
-        if draw(st.booleans()):
-            promo.update(draw(_reward_selector(own)))
+        promo["buy"] = draw(_integers(1, 3))
+        promo["get"] = draw(_integers(1, 2))
+        promo["percent"] = draw(_one_of(_sampled(("50", "100")), percents()))
+        if draw(_BOOLEANS):
+            promo.update(draw(_reward_selector(frozenset(own))))
     else:
         promo["min_subtotal"] = draw(amounts)
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             promo["amount_off"] = draw(amounts)
         else:
             promo["percent"] = draw(percents())
-    promo.update(draw(_gating()))
+    promo.update(draw(_GATING))
     return promo
 
 
+@cache
 @st.composite
 def _catalog_item(draw, prices):
     item = {"unit_price": draw(prices)}
-    if draw(st.integers(0, 3)) == 0:
+    if draw(_integers(0, 3)) == 0:
         item["member_price"] = draw(prices)
-    tags = draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True))
-    if tags or draw(st.booleans()):
+    tags = draw(_subsets(TAGS, 2))
+    if tags or draw(_BOOLEANS):
         item["tags"] = tags
     return item
 
@@ -162,27 +213,25 @@ def requests(draw, max_lines=8, max_qty=6, max_weight_g=3000, prices=None, amoun
     `max_units` caps the basket at that many units (a qty line counts qty, a weighed line 1).
     """
     prices = prices if prices is not None else realistic_prices()
-    amounts = amounts if amounts is not None else st.one_of(realistic_prices(),
-                                                             st.integers(0, 5000))
+    amounts = amounts if amounts is not None else _one_of(realistic_prices(),
+                                                           _integers(0, 5000))
     classes = draw(tax_classes())
     class_names = sorted(classes)
     catalog = {sku: draw(_catalog_item(prices)) for sku in SKUS}
 
-    n_lines = draw(st.integers(min_lines, max_lines))
-    numbers = draw(st.lists(st.integers(1, 10**6), min_size=n_lines, max_size=n_lines,
-                            unique=True))
+    n_lines = draw(_integers(min_lines, max_lines))
+    numbers = draw(_line_numbers(n_lines))
     lines, units = [], 0
     for number in numbers:
-        sku = draw(st.sampled_from(SKUS))
-        item = dict(catalog[sku]) if draw(st.integers(0, 4)) else draw(_catalog_item(prices))
+        sku = draw(_sampled(SKUS))
+        item = dict(catalog[sku]) if draw(_integers(0, 4)) else draw(_catalog_item(prices))
         line = {"line": number, "sku": sku, "unit_price": item["unit_price"],
-                "tax_class": draw(st.sampled_from(class_names))}
-        if draw(st.integers(0, 6)) == 0:
-            line["weight_g"] = draw(st.integers(1, max_weight_g))
+                "tax_class": draw(_sampled(tuple(class_names)))}
+        if draw(_integers(0, 6)) == 0:
+            line["weight_g"] = draw(_integers(1, max_weight_g))
             count = 1
         else:
-            line["qty"] = draw(st.one_of(st.integers(1, min(3, max_qty)),
-                                         st.integers(1, max_qty)))
+            line["qty"] = draw(_one_of(_integers(1, min(3, max_qty)), _integers(1, max_qty)))
             count = line["qty"]
         if max_units is not None:
             room = max_units - units
@@ -194,38 +243,35 @@ def requests(draw, max_lines=8, max_qty=6, max_weight_g=3000, prices=None, amoun
         for key in ("member_price", "tags"):
             if key in item:
                 line[key] = item[key]
-        if draw(st.integers(0, 9)) == 0:
+        if draw(_integers(0, 9)) == 0:
             line["note"] = "unknown fields are ignored"
         lines.append(line)
 
-    ids = draw(st.lists(st.sampled_from(PROMOTION_IDS), min_size=min_promotions,
-                        max_size=max_promotions, unique=True))
-    present = sorted({line["sku"] for line in lines})
+    ids = draw(_subsets(PROMOTION_IDS, max_promotions, min_size=min_promotions))
+    present = tuple(sorted({line["sku"] for line in lines}))
     promotions = [draw(promotion(promo_id, amounts, present)) for promo_id in ids]
 
     request = {
-        "tax_mode": draw(st.sampled_from(("exclusive", "inclusive"))),
-        "tax_rounding": draw(st.sampled_from(("line", "total"))),
+        "tax_mode": draw(_sampled(("exclusive", "inclusive"))),
+        "tax_rounding": draw(_sampled(("line", "total"))),
         "tax_classes": classes,
         "lines": lines,
     }
-    rounding = draw(st.sampled_from((None, "half_up", "half_even", "half_even")))
+    rounding = draw(_sampled((None, "half_up", "half_even", "half_even")))
     if rounding is not None:
         request["rounding"] = rounding
-    increment = draw(st.one_of(st.none(), st.integers(1, 10), st.sampled_from((1, 5, 10))))
+    increment = draw(_INCREMENTS)
     if increment is not None:
         request["cash_increment"] = increment
-    customer = draw(st.sampled_from(("absent", None, {"member": True}, {"member": False},
-                                     {"member": True})))
+    customer = draw(_CUSTOMERS)
     if customer != "absent":
-        request["customer"] = customer
-    coupons = draw(st.one_of(st.none(), st.lists(st.sampled_from(COUPONS + ("BOGUS",)),
-                                                 max_size=2, unique=True)))
+        request["customer"] = customer and dict(customer)  # not one dict for every request
+    coupons = draw(_COUPON_LISTS)
     if coupons is not None:
         request["coupons"] = coupons
-    if promotions or draw(st.booleans()):
+    if promotions or draw(_BOOLEANS):
         request["promotions"] = promotions
-    if draw(st.integers(0, 9)) == 0:
+    if draw(_integers(0, 9)) == 0:
         request["store"] = {"unknown": "fields are ignored"}
     return request
 

@@ -80,22 +80,29 @@ def get_parent(request, path):
     return node
 
 
+# Drawn from in every example: built once (a new strategy is validated on its first draw).
+SMALL_REQUESTS = requests(max_lines=4)
+EDIT_COUNTS = st.integers(1, 3)
+EDITS = st.sampled_from(("drop", "nasty", "nasty", "random", "duplicate"))
+NASTY_VALUES = st.sampled_from(NASTY)
+
+
 @st.composite
 def mutated_requests(draw):
     """A valid request with 1-3 random edits: a field dropped, a value replaced by a nasty
     or random one, a list entry duplicated (duplicate line / promotion id)."""
-    request = draw(requests(max_lines=4))
-    for _ in range(draw(st.integers(1, 3))):
+    request = draw(SMALL_REQUESTS)
+    for _ in range(draw(EDIT_COUNTS)):
         all_paths = list(paths(request))
         if not all_paths:
             break
         path = draw(st.sampled_from(all_paths))
         parent, key = get_parent(request, path), path[-1]
-        action = draw(st.sampled_from(("drop", "nasty", "nasty", "random", "duplicate")))
+        action = draw(EDITS)
         if action == "drop":
             del parent[key]
         elif action == "nasty":
-            parent[key] = copy.deepcopy(draw(st.sampled_from(NASTY)))
+            parent[key] = copy.deepcopy(draw(NASTY_VALUES))
         elif action == "random":
             parent[key] = draw(json_values)
         elif isinstance(parent, list):

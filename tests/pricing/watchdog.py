@@ -6,16 +6,20 @@ saves the request being priced to tests/artifacts/pricing-request-in-progress.js
 arms faulthandler: if one call takes longer than LIMIT_SECONDS, the Python tracebacks are
 written (to the terminal when conftest.py could reach it, else to
 tests/artifacts/pricing-hang-traceback.txt) and the test process exits with status 1.
-After such an abort, the request that hung is in the JSON file.
+After such an abort, the request that hung is in the JSON file. Under pytest-xdist each
+worker has its own two files, named with the worker's id (…-gw0.json).
 """
 import faulthandler
 import json
+import os
 from pathlib import Path
 
 LIMIT_SECONDS = 30
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-REQUEST_FILE = ARTIFACTS / "pricing-request-in-progress.json"
-TRACEBACK_FILE = ARTIFACTS / "pricing-hang-traceback.txt"
+# One file each per pytest-xdist worker ("-gw0"...), so that workers never write each other's.
+_WORKER = f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
+REQUEST_FILE = ARTIFACTS / f"pricing-request-in-progress{_WORKER}.json"
+TRACEBACK_FILE = ARTIFACTS / f"pricing-hang-traceback{_WORKER}.txt"
 
 _report = None  # a file object faulthandler writes to
 
