@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from hub.accounts import create_user
 from hub.app import create_app
 from hub.ingest import apply
-from hub.models import CustomerStats, Promotion
+from hub.models import CustomerStats, Promotion, Store, TaxClass
 from hub.stores import import_store_file
 from tests.edge.browser import Screen
 from tests.edge.conftest import ean13, store
@@ -28,10 +28,9 @@ def hub_url(tmp_path):
     app = create_app({"database": tmp_path / "hub.sqlite3", "instance": tmp_path / "hub"})
     create_user("system", "ada", "Ada Admin", "admin", "correct horse battery")
     create_user("system", "mo", "Mo Market", "marketing", "correct horse battery")
+    TaxClass.create(code="standard", name="Standard")
     database = app.extensions["hub_db"]
-    import_store_file(database, store(), "system")  # store "test": tax classes, MILK…
     apply(database, TILL + "birth", presence("birth", 1))
-    apply(database, TILL + "sale", sale_message())  # for the dashboard: a sale on 25 Nov
     apply(database, "tilly/v1/store-1/T02/death", presence("death", 0, till="T02"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -90,8 +89,16 @@ def test_sign_in_fleet_and_a_new_user(chromium, hub_url, size):
         context.close()
 
 
+@pytest.fixture
+def test_store(hub_url):
+    """Store "test" in the hub's catalog: its tax classes, products (MILK…) and promotions."""
+    import_store_file(Store._meta.database, store(), "system")
+    return hub_url
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size['width']}x{size['height']}")
-def test_marketing_creates_a_promotion_with_a_preview(chromium, hub_url, size):
+def test_marketing_creates_a_promotion_with_a_preview(chromium, test_store, size):
+    hub_url = test_store
     context = chromium.new_context(viewport=size)
     hub = Screen(context.new_page(), "test_hub_promotion", size)
     try:
@@ -128,6 +135,7 @@ def test_marketing_creates_a_promotion_with_a_preview(chromium, hub_url, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size['width']}x{size['height']}")
 def test_the_dashboard_draws_its_charts(chromium, hub_url, size):
+    apply(Store._meta.database, TILL + "sale", sale_message())  # a sale on 25 Nov
     context = chromium.new_context(viewport=size)
     hub = Screen(context.new_page(), "test_hub_dashboard", size)
     try:
