@@ -17,10 +17,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from peewee import Case, DataError, IntegrityError
+from peewee import DataError, IntegrityError
 
 from shared.protocol import (
     HUB_STATE,
@@ -40,7 +41,16 @@ from shared.times import iso, now
 
 from . import fleet, loyalty, stock, tenders
 from .catalog_versions import snapshot_of
-from .models import DeadLetter, Sale, SaleCheck, TillPresence, ZReport, insert_rows
+from .models import (
+    DeadLetter,
+    Sale,
+    SaleCheck,
+    TillPresence,
+    ZReport,
+    execute_rows,
+    insert_rows,
+    quote,
+)
 from .session import Worker
 from .tender_server import FILTER as TENDER_FILTER
 from .tender_server import SUBSCRIPTION as TENDER_SUBSCRIPTION
@@ -74,34 +84,105 @@ def apply(database, topic, payload):
 
 def apply_batch(database, messages):
     """Apply (topic, payload) messages in one transaction: one commit, one fsync, for a
-    batch. Each message runs in a savepoint, so a refused one leaves the others be.
-    Returns the outcomes, and the acks to send: {(store, till): Ack}."""
-    acks = {}
-    last_sales = {}  # (store, till): the batch's latest sale (seq, completed), saved once
+    batch. The batch's new sales go in together, a statement for their rows and one for
+    each kind of effect; if any of that fails (a number no column holds, a sale number
+    reused under another UUID), the batch starts again one message at a time, each in a
+    savepoint, so a refused one leaves the others be. Returns the outcomes, and the acks
+    to send: {(store, till): Ack}."""
     read = [_read(topic, payload) for topic, payload in messages]
-    outcomes = [None] * len(messages)
+    order = sorted(range(len(messages)), key=lambda index: _lock_order(read, index))
     with database.atomic():
-        for index in sorted(range(len(messages)), key=lambda index: _lock_order(read, index)):
-            (topic, payload), (where, envelope, error) = messages[index], read[index]
-            outcome, seq = _apply_one(database, topic, payload, where, envelope, error,
-                                      last_sales)
-            outcomes[index] = outcome
-            if seq is not None:
-                ack = acks.setdefault((where.store, where.till), Ack())
-                ack.seqs.add(seq)
-                if outcome == "dead":
-                    ack.dead.add(seq)
-        insert_rows(TillPresence, [{"store": store, "till": till}
-                                   for store, till in sorted(last_sales)], skip_conflicts=True)
-        for (store, till), (seq, at) in sorted(last_sales.items()):
-            # Only upwards, in one statement: workers side by side never step back.
-            later = TillPresence.last_sale_at.is_null() | (TillPresence.last_sale_at < at)
-            TillPresence.update(
-                last_sale_seq=Case(None, [(TillPresence.last_sale_seq < seq, seq)],
-                                   TillPresence.last_sale_seq),
-                last_sale_at=Case(None, [(later, at)], TillPresence.last_sale_at),
-            ).where((TillPresence.store == store) & (TillPresence.till == till)).execute()
-    return outcomes, acks
+        try:
+            with database.atomic():
+                outcomes, last_sales = _apply_together(database, messages, read, order)
+        except REFUSED:
+            outcomes, last_sales = _apply_each(database, messages, read, order)
+        _record_last_sales(database, last_sales)
+    acks = {}
+    for (where, _, _), (outcome, seq) in zip(read, outcomes, strict=True):
+        if seq is not None:
+            ack = acks.setdefault((where.store, where.till), Ack())
+            ack.seqs.add(seq)
+            if outcome == "dead":
+                ack.dead.add(seq)
+    return [outcome for outcome, _ in outcomes], acks
+
+
+# What makes a message a dead letter rather than the batch fail: e.g. a sale number reused
+# under another UUID, or a number no column holds.
+REFUSED = (ProtocolError, IntegrityError, DataError, OverflowError)
+
+
+def _apply_each(database, messages, read, order):
+    """Each message in a savepoint of its own: [(outcome, the seq to ack or None)], and
+    the tills' latest sales."""
+    outcomes = [None] * len(messages)
+    last_sales = {}  # (store, till): the batch's latest sale (seq, completed), saved once
+    for index in order:
+        (topic, payload), (where, envelope, error) = messages[index], read[index]
+        outcomes[index] = _apply_one(database, topic, payload, where, envelope, error,
+                                     last_sales)
+    return outcomes, last_sales
+
+
+def _apply_together(database, messages, read, order):
+    """The batch's sales (each UUID's first) inserted together, and their effects; the
+    other messages (the rest of the sales too: a UUID twice, or one the body does not
+    match) one by one after, as ``_apply_each``. Any of REFUSED raised: the caller rolls
+    it all back and applies the batch one by one."""
+    outcomes = [None] * len(messages)
+    last_sales = {}
+    together, rest, seen = [], [], set()
+    for index in order:
+        where, envelope, error = read[index]
+        if (error is None and envelope.kind == "sale.completed"
+                and envelope.body["uuid"] == envelope.id and envelope.id not in seen):
+            seen.add(envelope.id)
+            together.append(index)
+        else:
+            rest.append(index)
+    envelopes = [read[index][1] for index in together]
+    # In the lock order (by UUID): two workers on PostgreSQL given the same sales wait for
+    # each other instead of deadlocking.
+    inserted = set(insert_rows(Sale, [_sale_row(envelope) for envelope in envelopes],
+                               skip_conflicts=True, returning=Sale.uuid))
+    missing = [envelope.id for envelope in envelopes if envelope.id not in inserted]
+    there = {key for (key,) in Sale.select(Sale.uuid).where(Sale.uuid.in_(missing))
+             .tuples()} if missing else set()
+    if len(there) < len(missing):
+        raise IntegrityError("a sale clashes with another row")  # found one by one
+    _sale_effects([(envelope.store, envelope.body) for envelope in envelopes
+                   if envelope.id in inserted])
+    for index, envelope in zip(together, envelopes, strict=True):
+        outcomes[index] = ("applied" if envelope.id in inserted else "duplicate",
+                           envelope.seq)
+        _note_last_sale(last_sales, envelope)
+    for index in rest:
+        (topic, payload), (where, envelope, error) = messages[index], read[index]
+        outcomes[index] = _apply_one(database, topic, payload, where, envelope, error,
+                                     last_sales)
+    return outcomes, last_sales
+
+
+def _record_last_sales(database, last_sales):
+    """Each till's latest sale of the batch, one statement built once, till by till in
+    order (the lock order); only upwards, so workers side by side never step back."""
+    insert_rows(TillPresence, [{"store": store, "till": till}
+                               for store, till in sorted(last_sales)], skip_conflicts=True)
+    execute_rows(database, _last_sale_sql(database),
+                 [(seq, seq, at, at, store, till)
+                  for (store, till), (seq, at) in sorted(last_sales.items())])
+
+
+def _last_sale_sql(database):
+    q = partial(quote, database)
+    seq, at = q("last_sale_seq"), q("last_sale_at")
+    return (f"UPDATE {q(TillPresence._meta.table_name)} "
+            f"SET {seq} = CASE WHEN {seq} < {database.param} THEN {database.param} "
+            f"ELSE {seq} END, "
+            f"{at} = CASE WHEN {at} IS NULL OR {at} < {database.param} THEN {database.param} "
+            f"ELSE {at} END WHERE {q('store')} = {database.param} "
+            f"AND {q('till')} = {database.param}")
 
 
 def _lock_order(read, index):
@@ -140,8 +221,7 @@ def _apply_one(database, topic, payload, where, envelope, error, last_sales):
     try:
         with database.atomic():
             return HANDLERS[envelope.kind](envelope, last_sales), seq
-    except (ProtocolError, IntegrityError, DataError, OverflowError) as exc:
-        # e.g. a sale number reused under another UUID, or a number no column holds.
+    except REFUSED as exc:
         return _dead(database, topic, payload, exc), seq
 
 
@@ -182,36 +262,54 @@ def _once(model, key, fields):
     raise IntegrityError(f"{model.__name__}: clashes with another row: {fields.get('seq', '')}")
 
 
+def _sale_row(envelope):
+    body = envelope.body
+    return dict(uuid=envelope.id, store=envelope.store, till=envelope.till, seq=body["seq"],
+                kind=body["kind"], completed_at=body["completed_at"],
+                customer=body["customer"], total=body["result"]["total"], body=body)
+
+
 def _sale(envelope, last_sales):
     body = envelope.body
     if body["uuid"] != envelope.id:
         raise ProtocolError(f"envelope id {envelope.id} is not the sale's {body['uuid']}")
-    outcome = _once(Sale, Sale.uuid == envelope.id, dict(
-        uuid=envelope.id, store=envelope.store, till=envelope.till, seq=body["seq"],
-        kind=body["kind"], completed_at=body["completed_at"], customer=body["customer"],
-        total=body["result"]["total"], body=body))
+    outcome = _once(Sale, Sale.uuid == envelope.id, _sale_row(envelope))
     if outcome == "applied":  # in the sale's transaction: once, with the sale
-        stock.record_sale(envelope.store, body)
-        loyalty.record_sale(envelope.store, body)
-        tenders.record_sale(envelope.store, body)
-        _check(envelope.store, body)
-    key = (envelope.store, envelope.till)
-    seq, at = last_sales.get(key, (0, ""))
-    last_sales[key] = (max(seq, envelope.seq), max(at, body["completed_at"]))
+        _sale_effects([(envelope.store, body)])
+    _note_last_sale(last_sales, envelope)
     return outcome
 
 
-def _check(store, body):
-    """Re-price the sale as the till did and keep what that found; a mismatch is logged."""
-    status, problems = VERIFIER.check(store, body)
-    unapproved = tenders.unapproved(store, body)
-    if unapproved:
-        status, problems = "mismatch", [*problems, *unapproved]
-    insert_rows(SaleCheck, [{"sale": body["uuid"], "store": store, "status": status,
-                             "problems": problems}])
-    if status == "mismatch":
-        log.warning("sale %s of %s/%s does not re-price as the till did: %s", body["uuid"],
-                    store, body["till"], "; ".join(problems))
+def _note_last_sale(last_sales, envelope):
+    key = (envelope.store, envelope.till)
+    seq, at = last_sales.get(key, (0, ""))
+    last_sales[key] = (max(seq, envelope.seq), max(at, envelope.body["completed_at"]))
+
+
+def _sale_effects(sales):
+    """The effects of sales just inserted, [(store, body)], in their transaction: the
+    stock movements and the checks each in one statement, loyalty sale by sale."""
+    stock.record_sales(sales)
+    for store, body in sales:
+        loyalty.record_sale(store, body)
+        tenders.record_sale(store, body)
+    _check(sales)
+
+
+def _check(sales):
+    """Re-price each sale as the till did and keep what that found; a mismatch is logged."""
+    rows = []
+    for store, body in sales:
+        status, problems = VERIFIER.check(store, body)
+        unapproved = tenders.unapproved(store, body)  # voucher, store credit, points
+        if unapproved:
+            status, problems = "mismatch", [*problems, *unapproved]
+        rows.append({"sale": body["uuid"], "store": store, "status": status,
+                     "problems": problems})
+        if status == "mismatch":
+            log.warning("sale %s of %s/%s does not re-price as the till did: %s",
+                        body["uuid"], store, body["till"], "; ".join(problems))
+    insert_rows(SaleCheck, rows)
 
 
 def _session(envelope, last_sales):

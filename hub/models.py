@@ -455,40 +455,74 @@ MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockM
           LoyaltyProgram)
 
 
-def insert_rows(model, rows, skip_conflicts=False):
-    """Insert ``rows`` (dicts with the same keys) through one statement built once, and
-    return how many went in. The ingest writes several rows for each of thousands of
-    sales a second, and peewee building each row's SQL anew was most of that cost.
+# Parameters a statement may have: SQLite's limit (32,766) and PostgreSQL's (65,535), with
+# room to spare.
+MAX_PARAMETERS = 30_000
+
+
+def insert_rows(model, rows, skip_conflicts=False, returning=None):
+    """Insert ``rows`` (dicts with the same keys) through multi-row statements built once,
+    and return how many went in. The ingest writes several rows for each of thousands of
+    sales a second, and peewee building each row's SQL anew was most of that cost; a
+    statement of many rows is also one round trip to PostgreSQL.
     ``skip_conflicts``: a row that clashes with one already there is left out (ON CONFLICT
-    DO NOTHING, the same on SQLite and PostgreSQL)."""
+    DO NOTHING, the same on SQLite and PostgreSQL). ``returning``: a field; then the list
+    of its values in the rows that went in is returned instead (RETURNING)."""
     if not rows:
-        return 0
+        return [] if returning is not None else 0
     database = model._meta.database
     given = list(rows[0])
-    defaults = {field.name: field.default for field in model._meta.sorted_fields
-                if field.name not in given and field.default is not None}
-    fields = [model._meta.fields[name] for name in (*given, *defaults)]
-    quoted = [f"{database.quote[0]}{name}{database.quote[1]}"
+    defaults = [(field.name, field.default) for field in model._meta.sorted_fields
+                if field.name not in given and field.default is not None]
+    fields = [model._meta.fields[name] for name in (*given, *(name for name, _ in defaults))]
+    quoted = [quote(database, name)
               for name in (model._meta.table_name, *(field.column_name for field in fields))]
-    sql = (f"INSERT INTO {quoted[0]} ({', '.join(quoted[1:])}) "
-           f"VALUES ({', '.join([database.param] * len(fields))})"
-           + (" ON CONFLICT DO NOTHING" if skip_conflicts else ""))
+    # JSON as text: the column's type takes it (peewee would wrap it in a function).
+    converters = [_json_text if isinstance(field, JSONField) else field.db_value
+                  for field in fields]
+    given_converters = list(zip(given, converters, strict=False))
+    default_converters = list(zip(defaults, converters[len(given):], strict=True))
+    values = []
+    for row in rows:
+        row_values = [convert(row[name]) for name, convert in given_converters]
+        for (_, default), convert in default_converters:
+            row_values.append(convert(default() if callable(default) else default))
+        values.append(row_values)
+    placeholder = f"({', '.join([database.param] * len(fields))})"
+    head = f"INSERT INTO {quoted[0]} ({', '.join(quoted[1:])}) VALUES "
+    tail = ((" ON CONFLICT DO NOTHING" if skip_conflicts else "")
+            + (f" RETURNING {quote(database, returning.column_name)}"
+               if returning is not None else ""))
+    per_statement = max(1, MAX_PARAMETERS // len(fields))
     cursor = database.cursor()
-    def value(row, field):
-        if field.name in row:
-            data = row[field.name]
-        else:
-            default = defaults[field.name]
-            data = default() if callable(default) else default
-        # JSON as text: the column's type takes it (peewee would wrap it in a function).
-        if isinstance(field, JSONField):
-            return None if data is None else json.dumps(data)
-        return field.db_value(data)
-
+    count, returned = 0, []
     with peewee.__exception_wrapper__:  # the driver's errors as peewee's, as execute does
-        cursor.executemany(sql, [tuple(value(row, field) for field in fields)
-                                 for row in rows])
-    return cursor.rowcount
+        for start in range(0, len(values), per_statement):
+            chunk = values[start:start + per_statement]
+            cursor.execute(head + ", ".join([placeholder] * len(chunk)) + tail,
+                           [value for row_values in chunk for value in row_values])
+            if returning is not None:
+                returned += [row[0] for row in cursor.fetchall()]
+            else:
+                count += cursor.rowcount
+    return returned if returning is not None else count
+
+
+def execute_rows(database, sql, rows):
+    """Run one statement (``sql``, with ``database.param`` placeholders) for each row of
+    parameters, built once; the driver's errors as peewee's."""
+    if rows:
+        with peewee.__exception_wrapper__:
+            database.cursor().executemany(sql, rows)
+
+
+def quote(database, name):
+    """A table's or column's name quoted for ``database``."""
+    return f"{database.quote[0]}{name}{database.quote[1]}"
+
+
+def _json_text(data):
+    return None if data is None else json.dumps(data)
 
 
 def open_database(url):

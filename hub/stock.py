@@ -32,7 +32,14 @@ def sale_movements(store, body):
 
 def record_sale(store, body):
     """Write a sale's movements (inside the caller's transaction)."""
-    return insert_rows(StockMovement, sale_movements(store, body))
+    return record_sales([(store, body)])
+
+
+def record_sales(sales):
+    """Write the movements of sales, [(store, body)], in one statement (inside the
+    caller's transaction)."""
+    return insert_rows(StockMovement, [movement for store, body in sales
+                                       for movement in sale_movements(store, body)])
 
 
 def on_hand(store, skus=None):
