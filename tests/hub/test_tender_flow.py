@@ -11,9 +11,18 @@ from edge.config import merge
 from edge.models import Outbox, TenderAttempt
 from hub import loyalty_program, tenders
 from hub.ingest import Ingest
-from hub.models import CustomerStats, Sale, StoreCredit, TenderEntry, Voucher, open_database
+from hub.models import (
+    CustomerStats,
+    Sale,
+    StoreCredit,
+    TenderEntry,
+    TillPresence,
+    Voucher,
+    open_database,
+)
 from shared.protocol import Envelope, HubState, encode, encode_state
 from shared.protocol.topics import HUB_STATE
+from tests.catalog.test_push import till_process
 from tests.conftest import USERS
 from tests.edge.browser import TillServer
 from tests.edge.conftest import MILK, PINS, WINE, Api
@@ -268,30 +277,41 @@ def test_a_refund_goes_back_to_the_voucher_once(hub, ingest, broker, till_config
 
 
 def test_two_tills_at_once_through_two_workers_never_overdraw(hub_db, ingest, broker,
-                                                               till_config):
-    """On SQLite and PostgreSQL: each worker may get either request."""
+                                                               till_config, store_file,
+                                                               tmp_path):
+    """On SQLite and PostgreSQL: each worker may get either request. The second till is a
+    process of its own (a till's journal is bound for its whole process)."""
     voucher = tenders.issue_voucher("admin", 1000)
     ingest(hub_db, "w1"), ingest(hub_db, "w2")
-    other = merge(till_config, {"till": {"id": "T02",
-                                         "data_dir": till_config["till"]["data_dir"] + "2"}})
     answers, start = [], threading.Barrier(2)
     with linked_till(till_config, broker) as (first, _), \
-            linked_till(other, broker) as (second, _):
-        for api in (first, second):
-            api.post("/api/sale/scan", {"code": WINE})
+            till_process(store_file, tmp_path, broker.port, "T02") as server:
+        second = server.session()
+        second.call("POST", "/api/auth/sign-in", {"pin": PINS["S01"]})
+        second.call("POST", "/api/session/open", {"float": 0})
+        # Its birth reached the hub: it is connected, and has the hub's retained state.
+        wait_for(lambda: TillPresence.select().where((TillPresence.till == "T02")
+                                                      & TillPresence.online).exists())
+        first.post("/api/sale/scan", {"code": WINE})
+        second.call("POST", "/api/sale/scan", {"code": WINE})
+        pay = {"type": "voucher", "amount": 600, "code": voucher.code}
 
-        def pay(api):
+        def pay_first():
             start.wait()
-            answers.append(api.client.post("/api/sale/tender", json={
-                "type": "voucher", "amount": 600, "code": voucher.code}))
+            response = first.client.post("/api/sale/tender", json=pay)
+            answers.append((response.status_code, response.get_json()))
 
-        threads = [threading.Thread(target=pay, args=(api,)) for api in (first, second)]
+        def pay_second():
+            start.wait()
+            answers.append(second.call("POST", "/api/sale/tender", pay, ok=(200, 402, 503)))
+
+        threads = [threading.Thread(target=pay_first), threading.Thread(target=pay_second)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    assert sorted(answer.status_code for answer in answers) == [200, 402]
-    refused = next(answer.get_json() for answer in answers if answer.status_code == 402)
+    assert sorted(status for status, _ in answers) == [200, 402], answers
+    refused = next(answer for status, answer in answers if status == 402)
     assert (refused["tender_status"], refused["balance"]) == ("insufficient", 400)
     assert balance(voucher.code) == 400
 
