@@ -7,10 +7,8 @@ upserted by SKU and a row's barcodes replace that product's. Prices are written 
 write them (``12.49``, in the currency's decimals) and kept as integer minor units.
 """
 import csv
-import functools
 import io
 import json
-import operator
 import re
 from dataclasses import dataclass, field
 
@@ -23,6 +21,7 @@ from shared.times import now
 
 from .accounts import audit
 from .models import Barcode, Product, TaxClass
+from .product_search import name_has_words
 
 COLUMNS = ("sku", "name", "barcodes", "category", "tags", "tax_class", "sold_by",
            "unit_price", "member_price", "rcn_item")
@@ -327,8 +326,7 @@ def search_products(query, limit=50):
     found = list(exact)
     if found:
         return found
-    words = [Product.name.contains(word) for word in query.split()[:5]]
-    return list(Product.select().where(functools.reduce(operator.and_, words))
+    return list(Product.select().where(name_has_words(Product, query.split()[:5]))
                 .order_by(Product.name).limit(limit))
 
 
