@@ -21,7 +21,7 @@ from shared.times import now
 
 from .accounts import audit
 from .models import Barcode, Product, TaxClass
-from .product_search import name_has_words
+from .product_search import bulk_write, name_has_words
 
 COLUMNS = ("sku", "name", "barcodes", "category", "tags", "tax_class", "sold_by",
            "unit_price", "member_price", "rcn_item")
@@ -187,28 +187,35 @@ def _write(rows, report, progress, by):
         if postgres:
             database.execute_sql(f"CREATE TEMP TABLE import_product ON COMMIT DROP AS SELECT "
                                  f"{', '.join(_COLUMNS)} FROM product WITH NO DATA")
-        done = 0
-        for batch in chunked(rows, CHUNK):
-            values = [_values(fields, stamp) for fields, _ in batch]
-            ids = _upsert_postgres(database, values) if postgres \
-                else _upsert_sqlite(database, values)
-            barcodes = [(code, ids[fields["sku"]]) for fields, codes in batch for code in codes]
-            if postgres:
-                with database.cursor().copy(
-                        "COPY barcode (code, product_id) FROM STDIN") as copy:
-                    for row in barcodes:
-                        copy.write_row(row)
-            else:
-                with peewee.__exception_wrapper__:
-                    database.cursor().executemany(
-                        "INSERT INTO barcode (code, product_id) VALUES (?, ?)", barcodes)
-            done += len(batch)
-            if progress:
-                progress(done, len(rows))
+        with bulk_write(database, len(rows)):
+            _write_chunks(database, rows, stamp, progress)
         report.updated = len(existing)
         report.created = len(rows) - len(existing)
         audit(by, "products.import", "", {"created": report.created,
                                            "updated": report.updated})
+
+
+def _write_chunks(database, rows, stamp, progress):
+    """The rows, CHUNK at a time: products upserted, then their barcodes."""
+    postgres = isinstance(database, PostgresqlDatabase)
+    done = 0
+    for batch in chunked(rows, CHUNK):
+        values = [_values(fields, stamp) for fields, _ in batch]
+        ids = _upsert_postgres(database, values) if postgres \
+            else _upsert_sqlite(database, values)
+        barcodes = [(code, ids[fields["sku"]]) for fields, codes in batch for code in codes]
+        if postgres:
+            with database.cursor().copy(
+                    "COPY barcode (code, product_id) FROM STDIN") as copy:
+                for row in barcodes:
+                    copy.write_row(row)
+        else:
+            with peewee.__exception_wrapper__:
+                database.cursor().executemany(
+                    "INSERT INTO barcode (code, product_id) VALUES (?, ?)", barcodes)
+        done += len(batch)
+        if progress:
+            progress(done, len(rows))
 
 
 def _values(fields, stamp):

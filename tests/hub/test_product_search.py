@@ -2,8 +2,9 @@
 found anywhere in names whatever their case, kept in step with every change to a product,
 and made for a catalog that was there before it."""
 from hub import product_search
-from hub.models import Product
-from hub.products import search_products
+from hub.models import Product, TaxClass
+from hub.products import import_products, search_products
+from tests.hub.test_products import HEADER
 
 
 def names(query):
@@ -37,3 +38,17 @@ def test_a_catalog_from_before_the_index_is_indexed_when_it_is_made(hub_db):
         hub_db.execute_sql("DROP INDEX product_name_trigrams")
     product_search.install(hub_db)
     assert hub_db.product_search and names("SALMON") == ["Smoked salmon"]
+
+
+def test_a_big_import_makes_the_index_again_whole_and_keeps_it_in_step(hub_db, monkeypatch):
+    monkeypatch.setattr(product_search, "BULK", 3)
+    TaxClass.create(code="std", name="Standard")
+    Product.create(sku="OLD", name="Old chocolate", tax_class="std", unit_price=100)
+    rows = "".join(f"P{n},{name} {n},,,,std,unit,1.00,,\n" for n, name in
+                   enumerate(("Dark chocolate", "Milk", "White chocolate", "Tea")))
+    assert import_products((HEADER + rows + "OLD,Old cocoa,,,,std,unit,1.00,,\n").encode(),
+                           "ada").ok
+    assert names("chocolate") == ["Dark chocolate 0", "White chocolate 2"]
+    assert names("cocoa") == ["Old cocoa"]
+    Product.update(name="Green tea").where(Product.sku == "P1").execute()  # triggers back
+    assert names("tea") == ["Green tea", "Tea 3"]
