@@ -3,6 +3,8 @@ the sum of the whole ledger, whenever it was refreshed; the stock report's pages
 and flags agree with a sum of everything; a refresh never takes in a movement still being
 written (PostgreSQL); and the schema step that indexes movements by (store, id)."""
 import random
+import subprocess
+import sys
 import threading
 
 import psycopg
@@ -22,6 +24,7 @@ from hub.models import (
 from hub.schema import SchemaVersion, upgrade
 from hub.stock import on_hand
 from shared.barcodes import classify
+from tests.broker import ROOT
 from tests.edge.conftest import ean13
 from tests.postgres import scratch_database
 
@@ -152,3 +155,17 @@ def test_version_2_indexes_movements_by_store_and_id(hub_db):
     assert upgrade(hub_db, MODELS) == [2] and schema.SCHEMA_VERSION >= 2
     assert index in {row.name for row in hub_db.get_indexes("stock_movement")}
     assert on_hand("A") == {"SKU001": 1}
+
+
+def test_the_periodic_command_moves_every_store_on(tmp_path):
+    url = str(tmp_path / "hub.sqlite3")
+    database = open_database(url)
+    with database.connection_context():
+        move("A", "SKU001", 4, "one")
+        move("B", "SKU002", -1, "two")
+    done = subprocess.run([sys.executable, "-m", "hub", "stock", "checkpoint", "--db", url],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["A: 1 movements", "B: 1 movements"]
+    with database.connection_context():
+        assert stock_checkpoints.pending_count("A") == 0 and on_hand("A") == {"SKU001": 4}
