@@ -65,17 +65,24 @@ def through(store):
 
 
 def _read(store, sql, params):
-    """``sql`` run with ``:through``, the store's checkpoint, which it reads as it was
-    then: the checkpoint's lines and the movements after it, each counted once. A
-    checkpoint only moves on, so one unchanged after the statement was the statement's.
+    """``sql`` run with ``:through`` (see ``_at_checkpoint``)."""
+    return _at_checkpoint(store, lambda mark: run(sql, {**params, "store": store,
+                                                         "through": mark}))
+
+
+def _at_checkpoint(store, read):
+    """``read(through)``, given the store's checkpoint, reads its lines and the movements
+    after it; each is counted once if no refresh of the store committed meanwhile. A
+    checkpoint only moves on, and a refresh moves it with the lines it changes, so one
+    unchanged after ``read`` was the one it read; else it reads again, at the new one.
     (The planner given the id, not a subquery, sees how few movements come after it.)"""
     mark = through(store)
     while True:
-        rows = run(sql, {**params, "store": store, "through": mark})
+        result = read(mark)
         now_at = through(store)
         if now_at == mark:
-            return rows
-        mark = now_at  # refreshed meanwhile: again, at the new checkpoint
+            return result
+        mark = now_at
 
 
 def _expand(sql, params, name, values):
@@ -142,17 +149,27 @@ def flagged(store):
     """sku -> on hand of every SKU of ``store`` that may be negative or low: those below
     zero at the checkpoint, those moved since, and those with a reorder point. Any other
     SKU holds what the checkpoint says, zero or more."""
-    sql = (
-        f"WITH pending AS MATERIALIZED ({_PENDING}), "
-        "candidate AS (SELECT sku FROM stock_checkpoint_line WHERE store = :store "
-        "AND quantity < 0 UNION SELECT sku FROM pending "
-        "UNION SELECT sku FROM stock_level WHERE store = :store) "
-        "SELECT sku, SUM(quantity) FROM ("
-        "SELECT line.sku, line.quantity FROM candidate JOIN stock_checkpoint_line AS line "
-        "ON line.store = :store AND line.sku = candidate.sku "
-        "UNION ALL SELECT sku, quantity FROM pending "
-        "UNION ALL SELECT sku, 0 FROM stock_level WHERE store = :store) AS held GROUP BY sku")
-    return {sku: int(quantity) for sku, quantity in _read(store, sql, {})}
+    def read(mark):
+        params = {"store": store, "through": mark}
+        held = {}
+        for sku, quantity in run(_PENDING, params):
+            held[sku] = held.get(sku, 0) + quantity
+        held.update((sku, held.get(sku, 0)) for (sku,) in
+                    run("SELECT sku FROM stock_level WHERE store = :store", params))
+        # The checkpoint's lines of those (looked up one by one: a few thousand of the
+        # store's hundred thousand), and those below zero.
+        skus = list(held)
+        for start in range(0, len(skus), CHUNK):
+            part = {"store": store}
+            for sku, quantity in run(_expand(
+                    "SELECT sku, quantity FROM stock_checkpoint_line WHERE store = :store "
+                    "AND sku IN (:skus)", part, "skus", skus[start:start + CHUNK]), part):
+                held[sku] += quantity
+        for sku, quantity in run("SELECT sku, quantity FROM stock_checkpoint_line "
+                                 "WHERE store = :store AND quantity < 0", params):
+            held.setdefault(sku, quantity)  # or already counted with the others
+        return {sku: int(quantity) for sku, quantity in held.items()}
+    return _at_checkpoint(store, read)
 
 
 def pending_count(store, up_to=MAX_PENDING + 1):
