@@ -8,8 +8,12 @@ the SKU with a greater id: right at every moment, whatever the checkpoint's age,
 nothing in the ingest changes (movements are appended as before; the ledger is never
 edited or deleted, so ids only grow).
 
-Every read is one SQL statement, so it sees the checkpoint and the movements of one
-snapshot: a refresh committed while it runs cannot count movements twice or miss them.
+A read takes the checkpoint's id, reads the lines and the movements after that id, and
+looks at the id again: a refresh moves the id on in the transaction that changes the
+lines, so an unchanged id means no refresh came between, and a changed one means reading
+again. So a refresh committed meanwhile never has movements counted twice or missed.
+(On SQLite the ledger's ids are its rowids: were the newest movement ever deleted, its id
+could be given again, which is one more reason the ledger is only appended to.)
 
 ``refresh`` moves a store's checkpoint up to the newest movement by adding what moved
 since it. The hub runs it for every store periodically (``python -m hub stock
