@@ -73,6 +73,7 @@ bench: setup
 	$(PY) bench/pricing.py
 	$(PY) bench/till.py
 	$(PY) bench/ingest.py
+	$(PY) bench/hub.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache bench/out tests/artifacts var

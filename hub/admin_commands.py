@@ -5,7 +5,9 @@
   password is asked for, or comes from TILLY_USER_PASSWORD);
 - ``fleet --db HUB``: the tills, what they run and their open alerts, as JSON;
 - ``products import|export --db HUB --file F``: the products CSV (``-``: stdin/stdout);
-  an import with any bad row imports nothing and lists every one.
+  an import with any bad row imports nothing and lists every one;
+- ``stock checkpoint --db HUB``: moves every store's stock checkpoint up to its newest
+  movement (``hub/stock_checkpoints.py``); the catalog server does it hourly too.
 """
 import getpass
 import json
@@ -15,13 +17,14 @@ from pathlib import Path
 
 import waitress
 
+from . import stock_checkpoints
 from .accounts import ROLES, AccountError, create_user
 from .app import create_app
 from .fleet import fleet
 from .models import open_database
 from .products import CsvFileError, export_products, import_products
 
-COMMANDS = ("web", "user", "fleet", "products")
+COMMANDS = ("web", "user", "fleet", "products", "stock")
 
 
 def add_commands(commands):
@@ -38,7 +41,10 @@ def add_commands(commands):
     products = commands.add_parser("products", help="import or export the products CSV")
     products.add_argument("action", choices=["import", "export"])
     products.add_argument("--file", required=True, help="the CSV file (- for stdin/stdout)")
-    for command in (web, user, fleet_list, products):
+    stock = commands.add_parser("stock", help="the stock ledger's upkeep")
+    stock.add_argument("action", choices=["checkpoint"],
+                       help="move every store's checkpoint up to its newest movement")
+    for command in (web, user, fleet_list, products, stock):
         command.add_argument("--db", required=True,
                              help="the hub's database: a SQLite path or a database URL")
 
@@ -55,6 +61,10 @@ def run(args):
         return _add_user(args)
     if args.command == "fleet":
         print(json.dumps(fleet(), indent=2))
+        return 0
+    if args.command == "stock":
+        for store, added in stock_checkpoints.refresh_all().items():
+            print(f"{store}: {'busy, not moved' if added is None else f'{added} movements'}")
         return 0
     return _products(args.action, args.file)
 

@@ -26,7 +26,7 @@ from shared.protocol.catalog import (
 )
 from shared.times import iso, now
 
-from . import catalog_versions, loyalty_program, reports, stores
+from . import catalog_versions, loyalty_program, reports, stock_checkpoints, stores
 from .models import DeadLetter, Store, TillPresence
 from .session import Worker
 
@@ -38,6 +38,7 @@ SUBSCRIPTION = "tilly/v1/+/+/catalog"
 class CatalogServer(Worker):
     POLL_S = 0.1
     SCHEDULE_S = 10.0
+    CHECKPOINT_S = 3600.0  # each store's stock checkpoint moved on hourly
 
     def __init__(self, database, settings):
         self.database = database
@@ -52,6 +53,7 @@ class CatalogServer(Worker):
         self.connected = threading.Event()
         self.stopping = threading.Event()
         self.scheduled_at = None  # the last look for promotions that started or ended
+        self.checkpointed_at = None
         self.thread = threading.Thread(target=self._send_new_versions, name="catalog",
                                        daemon=True)
 
@@ -68,7 +70,7 @@ class CatalogServer(Worker):
         while not self.stopping.wait(self.POLL_S):
             if not self.connected.is_set():
                 continue
-            self._publish_scheduled()
+            self._scheduled_jobs()
             try:
                 for row in catalog_versions.unpublished():
                     kind, base = (("catalog.delta", row.version - 1) if row.delta
@@ -96,9 +98,11 @@ class CatalogServer(Worker):
             return False
         return all(info.is_published() for info in infos)
 
-    def _publish_scheduled(self):
-        """New versions for the stores whose promotions started or ended since the last
-        look (on start: since the oldest store's latest version), every ``SCHEDULE_S``."""
+    def _scheduled_jobs(self):
+        """Every ``SCHEDULE_S``, the hub's periodic work: the reports' counts, expired
+        loyalty points, hourly stock checkpoints, and new versions for the stores whose
+        promotions started or ended since the last look (on start: since the oldest
+        store's latest version)."""
         moment = now()
         if self.scheduled_at is not None \
                 and (moment - self.scheduled_at).total_seconds() < self.SCHEDULE_S:
@@ -107,6 +111,10 @@ class CatalogServer(Worker):
             # The reports' counts too: the bought-together pairs go into the next version.
             reports.refresh(self.database)
             loyalty_program.expire(self.database)  # the points past the programme's days
+            if self.checkpointed_at is None or (
+                    moment - self.checkpointed_at).total_seconds() >= self.CHECKPOINT_S:
+                stock_checkpoints.refresh_all()  # stock pages then add up only what is new
+                self.checkpointed_at = moment
             since = self.scheduled_at or catalog_versions.oldest_latest() or moment
             for store, version in stores.publish_scheduled(self.database, since, moment):
                 log.info("catalog %s version %d made: a promotion started or ended",

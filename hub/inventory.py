@@ -25,6 +25,7 @@ from peewee import JOIN, Case, SqliteDatabase, fn
 from shared.barcodes import BarcodeError, classify
 from shared.times import iso, now
 
+from . import stock_checkpoints
 from .accounts import audit
 from .models import (
     Barcode,
@@ -42,6 +43,7 @@ from .models import (
     TillPresence,
     insert_rows,
 )
+from .product_search import matching_skus
 from .stock import on_hand
 
 MAX_QUANTITY = 10**8  # a line's quantity: 100 t in grams, far above any real one
@@ -225,45 +227,73 @@ def sold(store, skus, days=SALES_DAYS):
     return {sku: max(0, -int(quantity)) for sku, quantity in query.tuples()}
 
 
-def stock_rows(store, query="", flagged=False, limit=500, held=None):
-    """The store's SKUs that ever moved or have a reorder point, with their flags:
-    negative, low (at or below the reorder point). ``held``: its ``on_hand``, if known
-    (summing a store's whole ledger is this page's cost)."""
-    held = on_hand(store) if held is None else held
-    levels = {level.sku: level for level in StockLevel.select().where(StockLevel.store == store)}
-    skus = sorted(set(held) | set(levels))
-    query = (query or "").strip().lower()
-    products = {}
+def _matching(query):
+    """The stock page's search as (SQL of a subquery of SKUs, its parameters), or None."""
+    query = (query or "").strip()
+    if not query:
+        return None
+    try:
+        scan = classify(query) if query.isdigit() else None
+    except BarcodeError:
+        scan = None
+    sql, params = matching_skus(database(), query)
+    if scan is not None and scan.kind == "gtin":
+        params["q_code"] = scan.gtin
+    return sql, params
+
+
+def stock_rows(store, query="", flagged=False, limit=500, after="", held=None):
+    """The store's SKUs that ever moved or have a reorder point, in SKU order from after
+    ``after``, with their flags: negative, low (at or below the reorder point).
+    ``query``: only those the products page would find for it (the SKU, a barcode, or
+    words of the name). Neither the store's ledger nor the catalog is read whole
+    (``hub/stock_checkpoints.py``). ``held``: ``stock_checkpoints.flagged(store)``, if
+    known."""
+    matching = _matching(query)
+    if flagged:
+        held = stock_checkpoints.flagged(store) if held is None else held
+        points = dict(StockLevel.select(StockLevel.sku, StockLevel.reorder_point)
+                      .where(StockLevel.store == store).tuples())
+        skus = sorted(sku for sku, quantity in held.items() if sku > after and (
+            quantity < 0 or (sku in points and quantity <= points[sku])))
+        if matching is not None:
+            found = {row[0] for row in stock_checkpoints.run(
+                f"SELECT sku FROM ({matching[0]}) AS found", matching[1])}
+            skus = [sku for sku in skus if sku in found]
+        page = [(sku, held[sku]) for sku in skus[:limit]]
+    elif matching is not None:  # the SKUs found lead: far fewer than the store's
+        found = sorted({row[0] for row in stock_checkpoints.run(*matching)})
+        page = stock_checkpoints.page_of(store, [sku for sku in found if sku > after],
+                                         limit)
+    else:
+        page = stock_checkpoints.page(store, after, limit)
+    skus = [sku for sku, _ in page]
+    products, levels = {}, {}
     for chunk in range(0, len(skus), 500):
         part = skus[chunk:chunk + 500]
         products.update((product.sku, product) for product in
                         Product.select().where(Product.sku.in_(part)))
-    waiting = on_order(store)
+        levels.update((level.sku, level) for level in StockLevel.select().where(
+            (StockLevel.store == store) & StockLevel.sku.in_(part)))
+    waiting = on_order(store, skus)
     rows = []
-    for sku in skus:
+    for sku, quantity in page:
         product = products.get(sku)
-        name = product.name if product else ""
-        if query and query not in sku.lower() and query not in name.lower():
-            continue
-        quantity = held.get(sku, 0)
         level = levels.get(sku)
-        row = {"sku": sku, "name": name, "unit": unit_of(product) if product else "pcs",
-               "on_hand": quantity, "on_order": waiting.get(sku, 0),
-               "reorder_point": level.reorder_point if level else None,
-               "negative": quantity < 0,
-               "low": level is not None and quantity <= level.reorder_point}
-        if flagged and not (row["negative"] or row["low"]):
-            continue
-        rows.append(row)
-        if len(rows) >= limit:
-            break
+        rows.append({"sku": sku, "name": product.name if product else "",
+                     "unit": unit_of(product) if product else "pcs",
+                     "on_hand": quantity, "on_order": waiting.get(sku, 0),
+                     "reorder_point": level.reorder_point if level else None,
+                     "negative": quantity < 0,
+                     "low": level is not None and quantity <= level.reorder_point})
     return rows
 
 
 def alerts(store, held=None):
     """How many SKUs of ``store`` are low (at or below their reorder point) and how many
-    negative: the stock page's banner. ``held``: its ``on_hand``, if known."""
-    held = on_hand(store) if held is None else held
+    negative: the stock page's banner. ``held``: ``stock_checkpoints.flagged(store)``, if
+    known."""
+    held = stock_checkpoints.flagged(store) if held is None else held
     low = sum(1 for sku, point in StockLevel.select(StockLevel.sku, StockLevel.reorder_point)
               .where(StockLevel.store == store).tuples() if held.get(sku, 0) <= point)
     return {"low": low, "negative": sum(1 for quantity in held.values() if quantity < 0)}

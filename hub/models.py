@@ -31,6 +31,7 @@ from playhouse.db_url import connect
 
 from shared.times import now
 
+from . import product_search
 from .catalog_versions import CatalogVersion
 from .registry import EnrolledTill, PairingCode
 from .schema import upgrade
@@ -134,7 +135,29 @@ class StockMovement(HubModel):
     at = CharField()  # ISO 8601, when it happened where it happened
 
     class Meta:
-        indexes = ((("store", "sku"), False), (("reference", "line", "sku"), True))
+        # (store, id): a store's movements since its stock checkpoint (hub/stock_checkpoints.py)
+        indexes = ((("store", "sku"), False), (("reference", "line", "sku"), True),
+                   (("store", "id"), False))
+
+
+class StockCheckpoint(HubModel):
+    """How far a store's stock checkpoint goes: its lines are the sums of the store's
+    movements up to and including movement ``through`` (``hub/stock_checkpoints.py``)."""
+
+    store = CharField(unique=True)
+    through = BigIntegerField(default=0)
+    refreshed_at = DateTimeField(default=now)
+
+
+class StockCheckpointLine(HubModel):
+    """One SKU of a store's checkpoint: the sum of its movements up to the checkpoint."""
+
+    store = CharField()
+    sku = CharField()
+    quantity = BigIntegerField()
+
+    class Meta:
+        indexes = ((("store", "sku"), True), (("store", "quantity"), False))
 
 
 class LoyaltyEntry(HubModel):
@@ -545,7 +568,7 @@ def open_database(url):
     database.bind(MODELS)
     database.connect(reuse_if_open=True)
     try:
-        upgrade(database, MODELS)
+        upgrade(database, MODELS, derived=(product_search.install,))
     finally:
         database.close()
     return database
@@ -654,7 +677,7 @@ class StocktakeCount(HubModel):
 
 
 MODELS = (*MODELS, Supplier, PurchaseOrder, PurchaseOrderLine, StockLevel, StockDocument,
-          Stocktake, StocktakeCount)
+          Stocktake, StocktakeCount, StockCheckpoint, StockCheckpointLine)
 
 
 # -- customers (hub/customers.py): the source of the ids and cards the tills know -------------

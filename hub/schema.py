@@ -8,13 +8,16 @@ versions gets the tables it lacks and counts as version 1. Several hub processes
 together (ingest workers, the catalog server, the admin app): the first to take the
 migration lock (SQLite's write lock, a PostgreSQL advisory lock) migrates, and the others
 find the work done. A database from a newer hub is refused, not guessed at.
+
+What the models cannot say (the product search's full-text index, ``hub/product_search.py``)
+is made like a table, when missing, by the ``derived`` functions ``upgrade`` is given.
 """
 from peewee import DateTimeField, IntegerField, Model, PostgresqlDatabase
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from shared.times import now
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _LOCK = 0x74696C6C79  # "tilly": the advisory lock migrations hold on PostgreSQL
 
 
@@ -27,8 +30,15 @@ def _customers_table(database, migrator, migrate):
     adopt_store_customers(database)
 
 
+def _movements_by_store_and_id(database, migrator, migrate):
+    """3: a store's movements since its stock checkpoint, found by (store, id)."""
+    if "stock_movement_store_id" not in {index.name for index
+                                         in database.get_indexes("stock_movement")}:
+        migrate(migrator.add_index("stock_movement", ("store", "id")))
+
+
 # version -> step(database, migrator, migrate): brings version - 1 to version.
-MIGRATIONS = {2: _customers_table}
+MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id}
 
 
 class SchemaError(RuntimeError):
@@ -50,9 +60,10 @@ def migrator_for(database):
     return SqliteMigrator(database)
 
 
-def upgrade(database, models):
+def upgrade(database, models, derived=()):
     """Bring the database to ``SCHEMA_VERSION``: made from ``models`` when new, each step
-    since its version otherwise. Returns the versions it applied."""
+    since its version otherwise; then each of ``derived`` (a function of the database)
+    makes what it keeps if missing. Returns the versions it applied."""
     SchemaVersion.bind(database)
     with database.atomic():
         # SQLite's transaction began with the write lock (BEGIN IMMEDIATE, see
@@ -68,10 +79,14 @@ def upgrade(database, models):
         if current is None:  # new, or made before versions: the models' tables as they are
             database.create_tables(models)
             SchemaVersion.create(version=SCHEMA_VERSION)
+            for make in derived:
+                make(database)
             return [SCHEMA_VERSION]
         applied = list(range(current + 1, SCHEMA_VERSION + 1))
         for version in applied:
             MIGRATIONS[version](database, migrator_for(database), migrate)
             SchemaVersion.create(version=version)
         database.create_tables(models)  # new tables need no step (CREATE ... IF NOT EXISTS)
+        for make in derived:
+            make(database)
         return applied

@@ -6,8 +6,7 @@ times moves stock once. Receipts, transfers, adjustments and stocktakes are move
 their own kinds. Quantities are whole units of the product's stock unit: pieces, or grams
 for a weighed product.
 """
-from peewee import fn
-
+from . import stock_checkpoints
 from .models import StockMovement, insert_rows
 
 
@@ -43,9 +42,6 @@ def record_sales(sales):
 
 
 def on_hand(store, skus=None):
-    """sku -> quantity on hand in ``store`` (only SKUs that ever moved)."""
-    query = (StockMovement.select(StockMovement.sku, fn.SUM(StockMovement.quantity))
-             .where(StockMovement.store == store).group_by(StockMovement.sku))
-    if skus is not None:
-        query = query.where(StockMovement.sku.in_(list(skus)))
-    return dict(query.tuples())
+    """sku -> quantity on hand in ``store`` (only SKUs that ever moved): its checkpoint and
+    the movements after it (``hub/stock_checkpoints.py``), which is the sum of them all."""
+    return stock_checkpoints.on_hand(store, skus)

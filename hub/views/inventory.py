@@ -5,13 +5,14 @@ with an error changes nothing and says what is wrong)."""
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from .. import inventory, purchasing
+from .. import inventory, purchasing, stock_checkpoints
 from ..accounts import may
 from ..inventory import InventoryError
 from ..models import Product, PurchaseOrder, Stocktake, Supplier
 from . import current_user, requires
 
 bp = Blueprint("inventory", __name__)
+PAGE_ROWS = 200  # SKUs on a page of the stock report; "Next" goes on from the last
 
 
 def _checked():
@@ -35,10 +36,16 @@ def _render(template, status=200, **context):
 def stock():
     stores, store = _store_choice()
     query, flagged = request.args.get("q", ""), request.args.get("flagged") == "1"
-    held = inventory.on_hand(store) if store in stores else {}
+    after = request.args.get("after", "")
+    if store not in stores:
+        return _render("stock.html", stores=stores, store=store, query=query,
+                       flagged=flagged, rows=[], alerts={}, after=after, more=False)
+    stock_checkpoints.refresh_if_behind(store)
+    held = stock_checkpoints.flagged(store)  # what may be low or negative: for both
+    rows = inventory.stock_rows(store, query, flagged, PAGE_ROWS + 1, after, held)
     return _render("stock.html", stores=stores, store=store, query=query, flagged=flagged,
-                   rows=inventory.stock_rows(store, query, flagged, held=held)
-                   if store in stores else [], alerts=inventory.alerts(store, held))
+                   rows=rows[:PAGE_ROWS], more=len(rows) > PAGE_ROWS, after=after,
+                   alerts=inventory.alerts(store, held))
 
 
 @bp.get("/inventory/<store>/<sku>")
