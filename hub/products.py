@@ -333,8 +333,11 @@ def search_products(query, limit=50):
     found = list(exact)
     if found:
         return found
+    # Ordered by an expression, not the name's index: walking that index in order until
+    # 50 names match took PostgreSQL 400 ms for a brand whose names all sort together
+    # far down the list; the trigram index finds them all, and they are few to sort.
     return list(Product.select().where(name_has_words(Product, query.split()[:5]))
-                .order_by(Product.name).limit(limit))
+                .order_by(Product.name.concat(""), Product.sku).limit(limit))
 
 
 def export_products(exponent=2):
