@@ -52,6 +52,7 @@ class CatalogServer(Worker):
         self.client.on_message = self._on_message
         self.connected = threading.Event()
         self.stopping = threading.Event()
+        self.jobs_at = None  # when the scheduled jobs last ran
         self.scheduled_at = None  # the last look for promotions that started or ended
         self.checkpointed_at = None
         self.thread = threading.Thread(target=self._send_new_versions, name="catalog",
@@ -104,24 +105,39 @@ class CatalogServer(Worker):
         promotions started or ended since the last look (on start: since the oldest
         store's latest version)."""
         moment = now()
-        if self.scheduled_at is not None \
-                and (moment - self.scheduled_at).total_seconds() < self.SCHEDULE_S:
+        if self.jobs_at is not None \
+                and (moment - self.jobs_at).total_seconds() < self.SCHEDULE_S:
             return
-        try:
-            # The reports' counts too: the bought-together pairs go into the next version.
-            reports.refresh(self.database)
-            loyalty_program.expire(self.database)  # the points past the programme's days
-            if self.checkpointed_at is None or (
-                    moment - self.checkpointed_at).total_seconds() >= self.CHECKPOINT_S:
-                stock_checkpoints.refresh_all()  # stock pages then add up only what is new
-                self.checkpointed_at = moment
+        self.jobs_at = moment
+        # Each job on its own: one that fails is tried again next time, and stops no other.
+        # The reports' counts first: the bought-together pairs go into the next version.
+        self._job("count the sales for the reports", reports.refresh, self.database)
+        self._job("expire loyalty points", loyalty_program.expire, self.database)
+        if self.checkpointed_at is None or (
+                moment - self.checkpointed_at).total_seconds() >= self.CHECKPOINT_S:
+            if self._job("move the stock checkpoints on",
+                         stock_checkpoints.refresh_all) is not None:
+                self.checkpointed_at = moment  # stock pages then add up only what is new
+
+        def publish_scheduled():
             since = self.scheduled_at or catalog_versions.oldest_latest() or moment
-            for store, version in stores.publish_scheduled(self.database, since, moment):
+            return stores.publish_scheduled(self.database, since, moment)
+
+        published = self._job("publish the scheduled catalogs", publish_scheduled)
+        if published is not None:
+            for store, version in published:
                 log.info("catalog %s version %d made: a promotion started or ended",
                          store, version)
             self.scheduled_at = moment
+
+    @staticmethod
+    def _job(what, job, *args):
+        """``job(*args)``'s result, or None (logged) when it failed."""
+        try:
+            return job(*args)
         except Exception:
-            log.exception("could not publish the scheduled catalogs; trying again")
+            log.exception("could not %s; trying again", what)
+            return None
 
     # -- a till's request or report (paho's thread) ----------------------------------------
 

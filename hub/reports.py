@@ -11,6 +11,7 @@ tills' completion times, in UTC. Amounts are minor units: sales are what custome
 tax included; product amounts are the line prices after discounts; refunds count
 against both.
 """
+import logging
 from datetime import date, timedelta
 
 from peewee import EXCLUDED, JOIN, fn
@@ -28,6 +29,7 @@ from .models import (
     TaxDay,
 )
 
+log = logging.getLogger(__name__)
 BATCH = 2000
 MAX_BASKET_SKUS = 40  # products of one sale paired (40: 780 pairs), the rest not
 CHURN_DAYS = 90  # a customer with no purchase for this long counts as churned
@@ -95,6 +97,24 @@ def _count(sale, hours, products, taxes):
         entry["amount"] += sign * tax["amount"]
 
 
+def _countable(sale):
+    """Whether a sale's body has what the counts read. One that has not (a till of another
+    version, say) is marked counted and left out, with a warning: it never blocks the
+    reports, nor the scheduled work that refreshes them."""
+    try:
+        body, result = sale.body, sale.body["result"]
+        int(body["completed_at"][11:13]), str(body["cashier"])
+        int(result["total"]), int(result["tax_total"])
+        for line in result["lines"]:
+            str(line["sku"]), int(line["net"]), int(line.get("weight_g") or line["qty"] or 0)
+        for tax in result["taxes"]:
+            str(tax["id"]), int(tax["amount"])
+        return True
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        log.warning("sale %s left out of the reports: its body lacks %r", sale.uuid, exc)
+        return False
+
+
 def refresh(database, batch=BATCH):
     """Count the sales not counted yet, ``batch`` at a time; how many were counted."""
     counted = 0
@@ -105,6 +125,8 @@ def refresh(database, batch=BATCH):
                 .order_by(Sale.received_at).limit(batch))
             if not sales:
                 return counted
+            marks = [{"sale": sale.uuid} for sale in sales]
+            sales = [sale for sale in sales if _countable(sale)]
             hours, products, taxes, pairs, spend = {}, {}, {}, {}, {}
             categories = dict(Product.select(Product.sku, Product.category).where(
                 Product.sku.in_(list({line["sku"] for sale in sales
@@ -118,13 +140,13 @@ def refresh(database, batch=BATCH):
                     _spend(sale, categories, spend, survivors)
             # The marks first: a refresh running beside this one fails here, not after
             # adding the same sales again, and its transaction is undone whole.
-            ReportedSale.insert_many([{"sale": sale.uuid} for sale in sales]).execute()
+            ReportedSale.insert_many(marks).execute()
             _add(SalesHour, ("day", "hour", "store", "till", "cashier"), hours)
             _add(ProductDay, ("day", "store", "sku"), products)
             _add(TaxDay, ("day", "store", "rate"), taxes)
             _add(ProductPair, ("a", "b"), pairs)
             _add(CustomerSpend, ("customer", "store", "category"), spend)
-        counted += len(sales)
+        counted += len(marks)
 
 
 def period(start_text, end_text, today=None):

@@ -110,3 +110,11 @@ def test_the_reports_page_and_its_csv(admin, hub_app):
     assert "ten years" in admin.page("/reports?from=1990-01-01", 400)
     assert "no store" in admin.page("/reports?store=nowhere", 400)
     admin.page("/reports/nothing.csv", 404)
+
+
+def test_a_sale_the_counts_cannot_read_is_left_out_and_blocks_nothing(hub_db):
+    sell(hub_db, 1, 9, result={**result(300, 0, []), "lines": [{"sku": "A"}]})  # no net
+    sell(hub_db, 2, 9, result=result(300, 0, [("MILK", 3, None, 300)]))
+    assert reports.refresh(hub_db) == 2  # both marked: the bad one is not tried again
+    assert reports.summary(DAY, DAY)["sales"] == 1
+    assert reports.refresh(hub_db) == 0

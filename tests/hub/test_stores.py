@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge.sample_store import DEFAULT_PATH
-from hub import catalog_versions
+from hub import catalog_versions, reports
 from hub.catalog_push import CatalogServer
 from hub.models import AuditEntry, Product, Promotion, Store, StorePrice
 from hub.promotions import save as save_promotion
@@ -130,7 +130,12 @@ def test_a_promotion_starting_or_ending_publishes_the_stores_it_concerns(hub_db)
     assert catalog_versions.oldest_latest() is not None
 
 
-def test_the_catalog_server_makes_the_scheduled_versions(hub_db, broker):
+def test_the_catalog_server_makes_the_scheduled_versions(hub_db, broker, monkeypatch):
+    """Even while another scheduled job fails (here the reports' counts)."""
+    def broken(database):
+        raise RuntimeError("the reports' counts failed")
+
+    monkeypatch.setattr(reports, "refresh", broken)
     test = import_store_file(hub_db, store(), "ada")
     publish(hub_db, test, "ada")
     moment = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
