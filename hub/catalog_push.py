@@ -52,11 +52,21 @@ class CatalogServer(Worker):
         self.client.on_message = self._on_message
         self.connected = threading.Event()
         self.stopping = threading.Event()
-        self.jobs_at = None  # when the scheduled jobs last ran
         self.scheduled_at = None  # the last look for promotions that started or ended
         self.checkpointed_at = None
         self.thread = threading.Thread(target=self._send_new_versions, name="catalog",
                                        daemon=True)
+        # The periodic work on a thread of its own: a long count of the reports never
+        # holds up a price change on its way to the tills, nor waits for the broker.
+        self.jobs = threading.Thread(target=self._run_jobs, name="catalog-jobs", daemon=True)
+
+    def start(self):
+        super().start()
+        self.jobs.start()
+
+    def stop(self):
+        super().stop()
+        self.jobs.join(timeout=10)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
@@ -71,7 +81,6 @@ class CatalogServer(Worker):
         while not self.stopping.wait(self.POLL_S):
             if not self.connected.is_set():
                 continue
-            self._scheduled_jobs()
             try:
                 for row in catalog_versions.unpublished():
                     kind, base = (("catalog.delta", row.version - 1) if row.delta
@@ -99,16 +108,18 @@ class CatalogServer(Worker):
             return False
         return all(info.is_published() for info in infos)
 
+    def _run_jobs(self):
+        while True:
+            self._scheduled_jobs()
+            if self.stopping.wait(self.SCHEDULE_S):
+                return
+
     def _scheduled_jobs(self):
-        """Every ``SCHEDULE_S``, the hub's periodic work: the reports' counts, expired
+        """The hub's periodic work, every ``SCHEDULE_S``: the reports' counts, expired
         loyalty points, hourly stock checkpoints, and new versions for the stores whose
         promotions started or ended since the last look (on start: since the oldest
         store's latest version)."""
         moment = now()
-        if self.jobs_at is not None \
-                and (moment - self.jobs_at).total_seconds() < self.SCHEDULE_S:
-            return
-        self.jobs_at = moment
         # Each job on its own: one that fails is tried again next time, and stops no other.
         # The reports' counts first: the bought-together pairs go into the next version.
         self._job("count the sales for the reports", reports.refresh, self.database)
