@@ -94,9 +94,7 @@ def product(sku=None):
     if request.method == "POST":
         if not _may_edit():
             abort(403, "Your role may not change the catalog (catalog.edit).")
-        form = FlaskForm()
-        if not form.validate_on_submit():
-            abort(400, "The form did not come from this site.")
+        checked_form()
         values = {name: request.form.get(name, "") for name in COLUMNS}
         if item:
             values["sku"] = item.sku  # a product's SKU does not change

@@ -9,16 +9,10 @@ from .. import inventory, purchasing, stock_checkpoints
 from ..accounts import may
 from ..inventory import InventoryError
 from ..models import Product, PurchaseOrder, Stocktake, Supplier
-from . import current_user, requires
+from . import checked_form, current_user, requires
 
 bp = Blueprint("inventory", __name__)
 PAGE_ROWS = 200  # SKUs on a page of the stock report; "Next" goes on from the last
-
-
-def _checked():
-    """The POST came from one of our forms (its CSRF token is checked by Flask-WTF)."""
-    if not FlaskForm().validate_on_submit():
-        abort(400, "The form did not come from this site.")
 
 
 def _store_choice():
@@ -65,7 +59,7 @@ def _form_page(template, permission, change, context=dict):
     if request.method == "POST":
         if not may(current_user(), permission):
             abort(403, f"Your role may not do this ({permission}).")
-        _checked()
+        checked_form()
         try:
             return redirect(change(current_user(), request.form))
         except InventoryError as exc:
@@ -123,7 +117,7 @@ def reorder():
 @requires("inventory.manage")
 def draft_orders():
     """Draft purchase orders from the store's suggestions, to check and send."""
-    _checked()
+    checked_form()
     stores, store = _store_choice()
     try:
         made = purchasing.draft_from_suggestions(current_user(), store)
@@ -180,7 +174,7 @@ def _act(found, actions, action, page):
     permission, do = actions[action]
     if not may(current_user(), permission):
         abort(403, f"Your role may not do this ({permission}).")
-    _checked()
+    checked_form()
     try:
         do(current_user(), found, request.form)
     except InventoryError as exc:

@@ -12,7 +12,7 @@ from shared.money import parse_money
 from .. import tenders
 from ..accounts import may
 from ..models import StoreCredit, Voucher
-from . import current_user, requires
+from . import checked_form, current_user, requires
 
 bp = Blueprint("tenders", __name__)
 
@@ -21,8 +21,7 @@ def _checked_form():
     """A change: the role may make it, and the form came from this site."""
     if not may(current_user(), "tenders.manage"):
         abort(403, "Your role may not change vouchers or store credit (tenders.manage).")
-    if not FlaskForm().validate_on_submit():
-        abort(400, "The form did not come from this site.")
+    checked_form()
 
 
 def _amount(text, signed=False):
