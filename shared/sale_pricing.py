@@ -4,6 +4,7 @@ The till prices every change to a sale with it; the hub rebuilds the same reques
 sale message and the catalog version the till ran, re-prices it with the same engine and
 so verifies what the till charged (``hub/verify.py``).
 """
+from shared.coupons import engine_coupons
 
 # The promotion id of a supervisor's discount on a whole sale.
 MANUAL_DISCOUNT = "manual-discount"
@@ -26,8 +27,9 @@ def basket_line(position, sku, tax_class, unit_price, tags, qty=None, weight_g=N
 
 
 def engine_basket(lines, member, coupons):
-    """The engine's basket: ``lines`` from ``basket_line``, for the sale's live lines."""
-    return {"customer": {"member": bool(member)}, "coupons": list(coupons or []),
+    """The engine's basket: ``lines`` from ``basket_line``, for the sale's live lines;
+    ``coupons`` as presented (a campaign code also switches on its campaign's promotion)."""
+    return {"customer": {"member": bool(member)}, "coupons": engine_coupons(coupons),
             "lines": lines}
 
 
