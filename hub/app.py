@@ -92,6 +92,7 @@ def create_app(settings):
     from .views import (
         api,
         auth,
+        campaigns,
         catalog,
         customers,
         fleet,
@@ -119,6 +120,7 @@ def create_app(settings):
     app.register_blueprint(tokens.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(segments.bp)
+    app.register_blueprint(campaigns.bp)
     app.register_blueprint(loyalty.bp)
     app.register_blueprint(taxes.bp)
     app.register_blueprint(tenders.bp)

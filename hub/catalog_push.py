@@ -26,7 +26,7 @@ from shared.protocol.catalog import (
 )
 from shared.times import iso, now
 
-from . import catalog_versions, loyalty_program, reports, stock_checkpoints, stores
+from . import campaigns, catalog_versions, loyalty_program, reports, stock_checkpoints, stores
 from .models import DeadLetter, Store, TillPresence
 from .session import Worker
 
@@ -116,14 +116,15 @@ class CatalogServer(Worker):
 
     def _scheduled_jobs(self):
         """The hub's periodic work, every ``SCHEDULE_S``: the reports' counts, expired
-        loyalty points, hourly stock checkpoints, and new versions for the stores whose
-        promotions started or ended since the last look (on start: since the oldest
-        store's latest version)."""
+        loyalty points, a batch of campaign emails, hourly stock checkpoints, and new
+        versions for the stores whose promotions started or ended since the last look (on
+        start: since the oldest store's latest version)."""
         moment = now()
         # Each job on its own: one that fails is tried again next time, and stops no other.
         # The reports' counts first: the bought-together pairs go into the next version.
         self._job("count the sales for the reports", reports.refresh, self.database)
         self._job("expire loyalty points", loyalty_program.expire, self.database)
+        self._job("send the campaigns' emails", campaigns.send_pending, self.database)
         if self.checkpointed_at is None or (
                 moment - self.checkpointed_at).total_seconds() >= self.CHECKPOINT_S:
             if self._job("move the stock checkpoints on",

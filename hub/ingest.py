@@ -39,7 +39,7 @@ from shared.protocol import (
 from shared.protocol.messages import check_seq, load
 from shared.times import iso, now
 
-from . import fleet, loyalty, stock, tenders
+from . import campaign_results, fleet, loyalty, stock, tenders
 from .catalog_versions import snapshot_of
 from .models import (
     DeadLetter,
@@ -288,8 +288,10 @@ def _note_last_sale(last_sales, envelope):
 
 def _sale_effects(sales):
     """The effects of sales just inserted, [(store, body)], in their transaction: the
-    stock movements and the checks each in one statement, loyalty sale by sale."""
+    stock movements, campaign codes and the checks each in one statement, loyalty sale
+    by sale."""
     stock.record_sales(sales)
+    campaign_results.record_sales(sales)
     for store, body in sales:
         loyalty.record_sale(store, body)
         tenders.record_sale(store, body)

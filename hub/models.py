@@ -788,3 +788,85 @@ Sale.add_index(Sale.index(Sale.customer, Sale.completed_at, name="sale_customer"
 
 MODELS = (*MODELS, Customer, CustomerAlias, ConsentChange, Interaction, Ticket, TicketEntry,
           NotDuplicate)
+
+
+class Campaign(HubModel):
+    """A marketing campaign (``hub/campaigns.py``): a segment's customers, each sent a
+    unique coupon code for the campaign's promotion, a random holdout group sent nothing,
+    so what the campaign brought can be told from what would have happened anyway."""
+
+    STATUSES = ("draft", "sending", "sent")
+
+    name = CharField(unique=True)
+    prefix = CharField(unique=True)  # its codes' prefix, and its promotion's coupon
+    key = CharField()  # the codes' secret (hex), sent to the tills in the catalog
+    segment = ForeignKeyField(Segment, null=True, on_delete="SET NULL")
+    segment_name = CharField()  # as it was when the codes were issued
+    promotion = ForeignKeyField(Promotion, unique=True)
+    holdout_percent = IntegerField(default=10)
+    cost = BigIntegerField(default=0)  # minor units: what it costs besides the discounts
+    subject = CharField()
+    message = TextField()  # with {name} and {code}
+    status = CharField(default="draft")
+    targeted = IntegerField(default=0)  # customers sent a code
+    held_out = IntegerField(default=0)
+    unreachable = IntegerField(default=0)  # in the segment, with no email or no consent
+    created_by = CharField()
+    created_at = DateTimeField(default=now)
+    launched_at = DateTimeField(null=True)
+
+
+class CampaignRecipient(HubModel):
+    """A customer of a launched campaign: in the holdout group, or sent code ``serial``."""
+
+    MAIL = ("pending", "sent", "failed", "skipped", "held_out")
+
+    campaign = ForeignKeyField(Campaign, backref="recipients", on_delete="CASCADE")
+    customer = CharField()
+    holdout = BooleanField(default=False)
+    serial = IntegerField(null=True)
+    code = CharField(null=True, unique=True)
+    mail = CharField(default="pending")
+    mail_error = CharField(default="")
+    mailed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("campaign", "mail"), False), (("campaign", "customer"), True),
+                   (("customer",), False))
+
+
+class CouponRedemption(HubModel):
+    """A campaign code on a sale that reached the hub, with what that sale brought; a code
+    on several sales (tills offline at once) is counted once, the others flagged."""
+
+    sale = CharField()  # its UUID
+    code = CharField(index=True)
+    campaign = ForeignKeyField(Campaign, backref="redemptions", on_delete="CASCADE")
+    recipient = ForeignKeyField(CampaignRecipient, null=True, on_delete="SET NULL")
+    customer = CharField(null=True)  # the sale's customer, if the till named one
+    store = CharField()
+    till = CharField()
+    total = BigIntegerField()
+    discount = BigIntegerField(default=0)  # what the campaign's promotion took off
+    at = CharField()  # when the sale was completed
+
+    class Meta:
+        indexes = ((("sale", "code"), True),)
+
+
+class MailSettings(HubModel):
+    """The SMTP server campaigns are sent through (one row)."""
+
+    SECURITY = ("starttls", "tls", "none")
+
+    host = CharField(default="")
+    port = IntegerField(default=587)
+    security = CharField(default="starttls")
+    username = CharField(default="")
+    password = CharField(default="")
+    sender = CharField(default="")  # the From address
+    updated_by = CharField(default="system")
+    updated_at = DateTimeField(default=now)
+
+
+MODELS = (*MODELS, Campaign, CampaignRecipient, CouponRedemption, MailSettings)

@@ -8,13 +8,13 @@ separated by ``|``, times in UTC (``2026-12-24T18:00``).
 import datetime
 import re
 
-from shared import pricing
+from shared import coupons, pricing
 from shared.money import format_money, parse_money
 from shared.sale_pricing import basket_line, engine_basket
 from shared.times import now
 
 from .accounts import audit
-from .models import Product, Promotion, Store, StorePrice
+from .models import Campaign, Product, Promotion, Store, StorePrice
 from .stores import contract_promotion, tax_classes
 
 TYPES = {"percent_off": "Percent off", "mix_match": "Mix and match (n for a price)",
@@ -98,8 +98,11 @@ def check(values, exponent=2):
         errors["skus"] = "name the products it is for: SKUs, tags or both"
     if values.get("member_only") in ("on", "true", "1", True):
         rule["member_only"] = True
-    coupon = (values.get("coupon") or "").strip()
-    if coupon:
+    coupon = (values.get("coupon") or "").strip().upper()  # tills read codes upper case
+    problem = _coupon_problem(code, coupon)
+    if problem:
+        errors["coupon"] = problem
+    elif coupon:
         rule["coupon"] = coupon
     starts_at = _time(values.get("starts_at"), "starts_at", errors)
     ends_at = _time(values.get("ends_at"), "ends_at", errors)
@@ -124,6 +127,25 @@ def check(values, exponent=2):
         return None, errors
     return {"code": code, "name": name, "type": kind, "rule": rule, "stores": stores,
             "starts_at": starts_at, "ends_at": ends_at}, None
+
+
+def _coupon_problem(code, coupon):
+    """Why promotion ``code`` may not have ``coupon``: a campaign's offer keeps its
+    campaign's prefix; no other promotion takes a prefix, nor a code a campaign's could be
+    taken for (``shared/coupons.py``)."""
+    own = (Campaign.select().join(Promotion).where(Promotion.code == code).first()
+           if code else None)
+    if own is not None:
+        return None if coupon == own.prefix else \
+            f"the offer of campaign {own.name}: its coupon stays {own.prefix}"
+    if not coupon:
+        return None
+    if len(coupon) > 40 or not coupon.isprintable():
+        return "at most 40 printable characters"
+    if coupons.is_campaign_shaped(coupon):
+        return "shaped like a campaign's unique code: choose another"
+    other = Campaign.get_or_none(Campaign.prefix == coupon)
+    return f"the prefix of campaign {other.name}" if other else None
 
 
 def save(by, values, promotion=None, exponent=2):
@@ -151,6 +173,10 @@ def save(by, values, promotion=None, exponent=2):
 
 
 def delete(by, promotion):
+    """Delete a promotion; ValueError when a campaign offers it."""
+    campaign = Campaign.get_or_none(Campaign.promotion == promotion)
+    if campaign is not None:
+        raise ValueError(f"{promotion.code} is the offer of campaign {campaign.name}")
     with Promotion._meta.database.atomic():
         promotion.delete_instance()
         audit(by, "promotion.delete", promotion.code, {})

@@ -26,6 +26,7 @@ from .accounts import audit
 from .customers import CustomerError, import_customers, till_customers
 from .models import (
     Barcode,
+    Campaign,
     Customer,
     Product,
     Promotion,
@@ -105,10 +106,25 @@ def build_snapshot(store, at=None):
                             "promotions": promotions},
                 "products": products, **store.till_settings,
                 "customers": till_customers(store.code)}
+    checks = campaign_codes({promotion["id"] for promotion in promotions})
+    if checks:  # how the tills check the campaigns' codes offline (shared/coupons.py)
+        snapshot["campaigns"] = checks
     suggested = recommendations.for_tills({product["sku"] for product in products})
     if suggested:  # "frequently bought together", for the cashier (edge/catalog.py)
         snapshot["recommendations"] = suggested
     return snapshot
+
+
+def campaign_codes(promotion_codes):
+    """What a store's tills need to check the codes of the campaigns whose offers are in
+    its catalog: [{prefix, key, name}] (edge/catalog.py)."""
+    if not promotion_codes:
+        return []
+    query = (Campaign.select(Campaign.prefix, Campaign.key, Campaign.name)
+             .join(Promotion).where(Promotion.code.in_(list(promotion_codes)))
+             .order_by(Campaign.prefix))
+    return [{"prefix": prefix, "key": key, "name": name}
+            for prefix, key, name in query.tuples()]
 
 
 def publish(database, store, by, at=None):

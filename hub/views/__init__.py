@@ -1,8 +1,10 @@
 """The admin app's blueprints, one per area; ``signed_in`` guards their pages."""
+import csv
 import functools
+import io
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import Response, abort, g, redirect, request, session, url_for
 from flask_wtf import FlaskForm
 
 from ..accounts import may
@@ -50,3 +52,13 @@ def found(model, field, value, what):
     if row is None:
         abort(404, f"No {what} {value}.")
     return row
+
+
+def csv_download(filename, header, rows):
+    """A CSV file to download: ``header`` then ``rows``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

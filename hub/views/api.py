@@ -247,7 +247,10 @@ def put_promotion(code):
 @bp.delete("/promotions/<code>")
 @allowed("promotions.edit")
 def delete_promotion(code):
-    delete(g.api_user, found(Promotion, Promotion.code, code, "promotion has the code"))
+    try:
+        delete(g.api_user, found(Promotion, Promotion.code, code, "promotion has the code"))
+    except ValueError as exc:
+        abort(409, str(exc))
     return "", 204
 
 

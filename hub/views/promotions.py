@@ -52,7 +52,10 @@ def promotion(code=None):
 def remove(code):
     item = found(Promotion, Promotion.code, code, "promotion has the code")
     checked_form()
-    delete(current_user(), item)
+    try:
+        delete(current_user(), item)
+    except ValueError as exc:
+        abort(409, str(exc))
     return redirect(url_for("promotions.promotions"))
 
 

@@ -20,6 +20,7 @@ from tests.edge.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.hub.admin_client import PASSWORD, Admin
 from tests.postgres import scratch_database
+from tests.smtp import smtp_server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -58,3 +59,10 @@ def hub_app(request, tmp_path):
 @pytest.fixture
 def admin(hub_app):
     return Admin(hub_app.test_client())
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd): its port and the mailbox of what it was sent."""
+    with smtp_server() as server:
+        yield server
