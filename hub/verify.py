@@ -5,14 +5,14 @@ request from the sale message and the catalog version the till named (its produc
 classes, tags and member prices, its customers, its pricing set-up), prices it with the
 same engine (``shared.pricing``), and compares: the result must be the till's, byte for
 byte, and each line's price the catalog's (or its scale label's) unless a supervisor
-overrode it. What cannot be
+overrode it, and each campaign code genuine under its campaign's key. What cannot be
 checked (a catalog version the hub never published, a refund, which is priced from its
 original sale) is said so, never passed as checked.
 """
 import json
 from collections import OrderedDict
 
-from shared import pricing
+from shared import coupons, pricing
 from shared.barcodes import BarcodeError, classify
 from shared.sale_pricing import basket_line, discount_config, engine_basket
 
@@ -26,7 +26,25 @@ class PreparedCatalog:
                         for customer in snapshot.get("customers", [])}
         self.config = snapshot["pricing"]
         self.rcn_region = snapshot["store"].get("rcn_region")
+        self.campaign_keys = {campaign["prefix"]: campaign["key"]
+                              for campaign in snapshot.get("campaigns", ())}
         self.engines = {}
+
+    def coupon_problems(self, codes):
+        """The sale's campaign codes this catalog's keys do not vouch for, in words."""
+        problems = []
+        for code in codes or ():
+            parts = coupons.split(str(code))
+            if parts is None:
+                continue
+            key = self.campaign_keys.get(parts[0])
+            try:
+                if key is None:
+                    raise coupons.CouponError(f"{code} is of no campaign of this catalog")
+                coupons.serial_of(code, key)
+            except coupons.CouponError as exc:
+                problems.append(f"coupon: {exc}")
+        return problems
 
     def prices(self, product, barcode):
         """(unit price, member price) a line of ``product`` scanned as ``barcode`` has: a
@@ -100,6 +118,7 @@ class Verifier:
                 line["position"], line["sku"], product["tax_class"], unit_price,
                 product.get("tags", ()), qty=line["qty"], weight_g=line["weight_g"],
                 price_override=line.get("price_override"), member_price=member_price))
+        problems += catalog.coupon_problems(body.get("coupons"))
         if problems:
             return "mismatch", problems
         member = catalog.members.get(body["customer"], False) if body["customer"] else False

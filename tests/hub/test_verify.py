@@ -11,6 +11,7 @@ from hub.catalog_versions import publish
 from hub.ingest import apply
 from hub.models import SaleCheck, open_database
 from hub.verify import Verifier
+from shared import coupons
 from shared.protocol import Envelope, encode
 from tests.edge.conftest import BREAD, MILK, PINS, WINE, store
 
@@ -92,3 +93,26 @@ def test_the_ingest_checks_each_sale_against_the_published_version(tmp_path, sol
     assert [checks[body["uuid"]] for body in bodies] == ["ok"] * 3
     assert (checks["tampered"], checks["unknown"]) == ("mismatch", "unverified")
     assert SaleCheck.get_by_id("tampered").problems[0].startswith("total:")
+
+
+def test_campaign_codes_must_be_genuine_under_the_catalogs_key(sold):
+    bodies, version = sold
+    key = "0f" * 16
+    snapshot = store()
+    snapshot["campaigns"] = [{"prefix": "SPRING", "key": key, "name": "Spring"}]
+    snapshot["pricing"]["promotions"].append({
+        "id": "PS", "name": "Spring bread", "type": "percent_off", "skus": ["BREAD"],
+        "percent": "10", "coupon": "SPRING"})  # no bread in the first sale: no discount
+    check = Verifier(lambda store_id, wanted: snapshot if wanted == version else None)
+    body = copy.deepcopy(bodies[0])
+    genuine = coupons.make_code("SPRING", key, 5)
+    body["coupons"] = [genuine, "WELCOME10"]
+    assert check.check("test", body) == ("ok", [])
+    forged = coupons.make_code("SPRING", "1e" * 16, 5)
+    other = coupons.make_code("AUTUMN", key, 5)
+    body["coupons"] = [forged, other]
+    status, problems = check.check("test", body)
+    assert status == "mismatch"
+    assert problems == [f"coupon: {coupons.display(forged)} is not a valid code of this "
+                        "campaign: check it for a typing mistake",
+                        f"coupon: {other} is of no campaign of this catalog"]
