@@ -18,11 +18,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from . import mail
 from .accounts import create_user
 from .broker_process import BrokerProcess
+from .customers import save_customer, values_of
 from .dynsec import ADMIN, ENROLL, HUB
 from .enrollment import revoke
-from .models import Store, User, Voucher, open_database
+from .models import Customer, Store, User, Voucher, open_database
 from .registry import enrolled, pair
 from .stores import import_store_file, publish
 from .tenders import adjust_credit, issue_voucher
@@ -30,7 +32,7 @@ from .tenders import adjust_credit, issue_voucher
 ROOT = Path(__file__).resolve().parent.parent
 STORE_FILE = ROOT / "edge" / "data" / "sample-store.json"
 TILLS = (("T01", 8700), ("T02", 8701))
-WEB_PORT, BROKER_PORT, BROKER_TLS_PORT = 8800, 18830, 18831
+WEB_PORT, BROKER_PORT, BROKER_TLS_PORT, MAIL_PORT = 8800, 18830, 18831, 8825
 ADMIN_USER, ADMIN_PASSWORD = "admin", "tilly-demo"
 
 
@@ -84,7 +86,20 @@ class Demo:
             or import_store_file(database, self.store, "system")
         publish(database, store, "system")  # no new version when nothing changed
         self.voucher = self._sample_tenders()
+        self._sample_mail()
         database.close()
+
+    def _sample_mail(self):
+        """Campaign emails go to the demo's own mail server, which keeps them as files in
+        mail/new/; the sample customers get addresses and email consent. Made once."""
+        if mail.configured():
+            return
+        mail.save("system", {"host": "127.0.0.1", "port": str(MAIL_PORT), "security": "none",
+                             "sender": "offers@tilly-demo.example"})
+        for customer in Customer.select().where(Customer.email == ""):
+            address = ".".join(customer.name.lower().split()) or customer.code.lower()
+            save_customer("system", {**values_of(customer), "email_marketing": True,
+                                     "email": f"{address}@example.com"}, customer)
 
     def _sample_tenders(self):
         """A voucher of 20.00 to pay with, and 10.00 of store credit for the first sample
@@ -98,6 +113,8 @@ class Demo:
 
     def run(self):
         self.set_up()
+        self._spawn("mail", "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{MAIL_PORT}",
+                    "-c", "aiosmtpd.handlers.Mailbox", str(self.directory / "mail"))
         self.broker = BrokerProcess(self.directory / "broker", self.logins,
                                     port=BROKER_PORT, tls_port=BROKER_TLS_PORT).start()
         db = str(self.database_path)
@@ -183,6 +200,7 @@ Tilly is running (data and logs in {demo.directory}):
   Gift voucher:      {demo.voucher} (Voucher on the tender screen); store credit
                      for loyalty card {demo.store["customers"][0]["card"]} (Store credit)
   MQTT broker:       127.0.0.1:{BROKER_PORT} (TLS {BROKER_TLS_PORT})
+  Campaign emails:   {demo.directory}/mail/new/ (the demo's mail server, port {MAIL_PORT})
 Sales made at a till appear on the hub (Fleet, Sale checks); receipts are saved in
 {demo.directory}/T01/receipts/. Stop with Ctrl-C.""", flush=True)
         while all(process.poll() is None for _, process in demo.processes):
