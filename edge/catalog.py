@@ -174,7 +174,7 @@ class Catalog:
             prefix = entry.get("prefix")
             try:
                 if coupons.check_prefix(prefix) != prefix:
-                    raise coupons.CouponError("a code prefix is written in capitals")
+                    raise coupons.CouponError("a code prefix is written in capitals, no spaces")
             except coupons.CouponError as exc:
                 raise CatalogError(f"{where}: prefix: {exc}") from None
             key = entry.get("key")
