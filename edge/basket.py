@@ -5,6 +5,7 @@ turns journal rows into the engine's request and the engine's result into one vi
 """
 from shared import sale_pricing
 from shared.barcodes import receipt_code
+from shared.coupons import display, split
 from shared.times import iso
 
 
@@ -69,6 +70,7 @@ def sale_view(catalog, sale, result, lines, payments, customer=None):
         "customer": {"id": customer.id, "name": customer.name, "card": customer.card,
                      "member": customer.member} if customer else None,
         "coupons": list(sale.coupons or []),
+        "coupon_status": coupon_status(catalog, sale.coupons or [], result),
         "lines": view_lines,
         "savings": savings,
         "total_savings": result["item_discount"] + result["basket_discount"],
@@ -92,6 +94,20 @@ def sale_view(catalog, sale, result, lines, payments, customer=None):
         "suggestion": suggestion(catalog, sale, lines),
         "pricing": result,
     }
+
+
+def coupon_status(catalog, codes, result):
+    """Each coupon as printed, with its promotions and what they take off now: 0 while
+    their condition is not met (the customer may still want to reach it)."""
+    applied = {entry["promotion"]: entry["discount"] for entry in result["applied"]}
+    status = []
+    for code in codes:
+        parts = split(code)
+        promotions = catalog.coupon_promotions.get(parts[0] if parts else code, [])
+        status.append({"code": code, "display": display(code),
+                       "promotions": [catalog.promotion_names[p] for p in promotions],
+                       "discount": sum(applied.get(p, 0) for p in promotions)})
+    return status
 
 
 def suggestion(catalog, sale, lines):

@@ -6,17 +6,19 @@ Everything a scan needs is indexed once here, and the pricing ``Engine`` is prep
 per catalog version, so a scan never walks the product list.
 """
 import bisect
+import contextlib
 import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared import pricing
+from shared import coupons, pricing
 from shared.barcodes import BarcodeError, classify
 from shared.sale_pricing import MANUAL_DISCOUNT, discount_config
 
 _WORD = re.compile(r"[^\W_]+")
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class CatalogError(ValueError):
@@ -35,6 +37,15 @@ class Product:
     department: str = ""
     barcodes: tuple = ()
     rcn_item: str | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign whose codes this store's tills accept (``shared/coupons.py``)."""
+
+    prefix: str
+    key: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,17 @@ class Catalog:
             raise CatalogError(f"store file: promotion id {MANUAL_DISCOUNT} is reserved for "
                                "manual discounts")
         self.promotion_names[MANUAL_DISCOUNT] = "Discount"
+        self.campaigns = self._campaigns(data.get("campaigns", []))
+        # coupon -> the promotions it switches on (a campaign's: its prefix).
+        self.coupon_promotions = {}
+        for promo in self.pricing.get("promotions", []):
+            if promo.get("coupon") is not None:
+                self.coupon_promotions.setdefault(promo["coupon"], []).append(promo["id"])
+        # A plain code as typed and normalized -> the promotion's own spelling of it.
+        self.plain_coupons = {}
+        for code in self.coupon_promotions.keys() - self.campaigns.keys():
+            with contextlib.suppress(coupons.CouponError):  # too long to be typed
+                self.plain_coupons[coupons.normalize(code)] = code
         self._discount_engines = {}
         self.tax_names = {rate["id"]: rate.get("name", rate["id"])
                           for rates in self.pricing["tax_classes"].values() for rate in rates}
@@ -138,6 +160,32 @@ class Catalog:
                                 for sku, others in data.get("recommendations", {}).items()}
         self.denominations = data.get("denominations", [])
         self.quick_cash = data.get("quick_cash", [])
+
+    @staticmethod
+    def _campaigns(raw):
+        """The campaigns section, checked as strictly as the hub must publish it."""
+        if not isinstance(raw, list):
+            raise CatalogError("store file: campaigns must be a list")
+        found = {}
+        for number, entry in enumerate(raw, 1):
+            where = f"store file: campaigns {number}"
+            if not isinstance(entry, dict):
+                raise CatalogError(f"{where}: expected an object")
+            prefix = entry.get("prefix")
+            try:
+                if coupons.check_prefix(prefix) != prefix:
+                    raise coupons.CouponError("a code prefix is written in capitals, no spaces")
+            except coupons.CouponError as exc:
+                raise CatalogError(f"{where}: prefix: {exc}") from None
+            key = entry.get("key")
+            if not isinstance(key, str) or not _KEY.fullmatch(key):
+                raise CatalogError(f"{where}: key must be 32 lowercase hex characters")
+            if not isinstance(entry.get("name"), str):
+                raise CatalogError(f"{where}: name must be a string")
+            if prefix in found:
+                raise CatalogError(f"{where}: duplicate prefix {prefix}")
+            found[prefix] = Campaign(prefix, key, entry["name"])
+        return found
 
     def _product_code(self, number, code):
         """A product barcode in the form scans are looked up by (GTIN normal form)."""

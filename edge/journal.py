@@ -20,6 +20,7 @@ from .models import (
     Outbox,
     Payment,
     Sale,
+    SaleCoupon,
     SaleLine,
     TenderAttempt,
 )
@@ -204,6 +205,23 @@ class Journal:
         with self.writing():
             sale.customer = customer_id
             sale.save()
+
+    def set_coupons(self, sale, codes):
+        """The sale's coupons, and their index rows, in one commit."""
+        with self.writing():
+            sale.coupons = list(codes)
+            sale.save()
+            SaleCoupon.delete().where(SaleCoupon.sale == sale).execute()
+            if codes:
+                SaleCoupon.insert_many([{"sale": sale, "code": code}
+                                        for code in codes]).execute()
+
+    def sale_with_coupon(self, code, states):
+        """A sale (not a refund) in one of ``states`` that holds ``code``, or None."""
+        return (Sale.select().join(SaleCoupon)
+                .where((SaleCoupon.code == code) & (Sale.kind == "sale")
+                       & Sale.state.in_(states))
+                .order_by(Sale.seq).first())
 
     def set_manual_discount(self, sale, discount):
         with self.writing():

@@ -86,6 +86,14 @@ class Sale(JournalModel):
     receipt_pending = BooleanField(default=False)
 
 
+class SaleCoupon(JournalModel):
+    """The codes on each sale (``Sale.coupons``), indexed: whether a campaign code was used
+    at this till before is one index lookup, however long the journal grows."""
+
+    sale = ForeignKeyField(Sale, backref="coupon_rows", on_delete="CASCADE")
+    code = CharField(index=True)
+
+
 class SaleLine(JournalModel):
     sale = ForeignKeyField(Sale, backref="lines", on_delete="CASCADE")
     position = IntegerField()  # the pricing engine's line number, in scan order
@@ -184,12 +192,12 @@ class Audit(JournalModel):
 
 
 MODELS = (Counter, CashSession, CashMovement, Sale, SaleLine, Payment, CardAttempt, Outbox,
-          Audit, TenderAttempt)
+          Audit, TenderAttempt, SaleCoupon)
 
 
 # The journal's schema version, kept in SQLite's user_version. A change to the models above
 # comes with a step in MIGRATIONS (playhouse.migrate) that brings version n-1 to n.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _hub_confirmation(database):
@@ -210,8 +218,16 @@ def _tenders(database):
     database.create_tables([TenderAttempt])
 
 
+def _coupon_index(database):
+    """5: the index of the codes on sales, filled from the sales' own lists."""
+    database.create_tables([SaleCoupon])
+    database.execute_sql("INSERT INTO sale_coupon (sale_id, code) SELECT sale.uuid, "
+                         "coupon.value FROM sale, json_each(sale.coupons) AS coupon "
+                         "WHERE json_valid(sale.coupons)")
+
+
 MIGRATIONS = {2: lambda database: database.create_tables([CardAttempt]),
-              3: _hub_confirmation, 4: _tenders}
+              3: _hub_confirmation, 4: _tenders, 5: _coupon_index}
 
 
 class SchemaError(RuntimeError):

@@ -14,6 +14,7 @@ def receipt_document(catalog, view, reprint=False):
         "timestamp": view["completed_at"] or view["opened_at"],
         "cashier": view["cashier_name"],
         "customer": view["customer"],
+        "coupons": [coupon["display"] for coupon in view["coupon_status"]],
         "lines": [{key: line[key] for key in ("name", "qty", "weight_g", "unit_price", "base",
                                               "discounts", "net")}
                   for line in view["lines"] if not line["voided"]],

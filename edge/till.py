@@ -16,6 +16,7 @@ from shared.pricing import PricingError
 from shared.pricing.request import PERCENT_FULL, parse_percent
 
 from .basket import cash_due, priced_view
+from .coupons import CouponDesk
 from .errors import TillError, is_count
 from .journal import Journal
 from .payments import PaymentDesk
@@ -58,6 +59,7 @@ class Till:
         self.returns = ReturnsDesk(self)
         self.payments = PaymentDesk(self)
         self.tenders = TenderDesk(self)
+        self.coupons = CouponDesk(self)
         self.link = None  # the MQTT publisher, when the till has a hub
         if devices.drawer is not None:
             # The drawer's sensor is news for the screens: "close the drawer" goes away.
@@ -212,7 +214,8 @@ class Till:
             raise TillError("the till is not open: count the float first", 409,
                             session_closed=True)
 
-    def _sale(self, staff):
+    def sale_for(self, staff):
+        """The open sale, or a new one for ``staff`` once the till is open."""
         sale = self.journal.open_sale()
         if sale is None:
             self.require_session()
@@ -287,7 +290,7 @@ class Till:
             return self._add(staff, product, qty=qty)
 
     def _add(self, staff, product, qty=None, weight_g=None, barcode=None, label_price=None):
-        sale = self._sale(staff)
+        sale = self.sale_for(staff)
         if sale.kind == "refund":
             if qty != 1 or label_price is not None:
                 raise TillError("return weighed items from the receipt's list", 409)
@@ -395,7 +398,7 @@ class Till:
             customer = self.catalog.find_customer(card=card, phone=phone)
             if customer is None:
                 raise TillError("no customer with that card or phone number", 404)
-            sale = self._sale(staff)
+            sale = self.sale_for(staff)
             self.refuse_after_tender(sale, "change the customer")
             self.journal.set_customer(sale, customer.id)
             return self.view(sale)

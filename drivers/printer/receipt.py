@@ -231,6 +231,8 @@ class _Receipt:
         savings = _get(doc, "total_savings", int, "", 0)
         if savings > 0 and not self.refund:
             self.pair(f"You saved {format_money(savings, self.exponent, self.symbol)}")
+        for i, coupon in enumerate(_get(doc, "coupons", (list, tuple), "", ())):
+            self.pair(f"Coupon {_clean(_check(coupon, str, f'coupons[{i}]'))}")
         basket = _get(doc, "basket_discount", int, "", 0)
         if basket:
             self.pair("Basket discount", self.money(-basket))

@@ -278,6 +278,50 @@ function customerDialog() {
   input.focus();
 }
 
+// A coupon the customer presents, typed or scanned into the field. A refusal (a typing
+// mistake, a code used before) is shown in the dialog, with the code kept to correct it.
+function couponDialog() {
+  const input = textField('coupon-input', 'Coupon code');
+  const refusal = h('p', { class: 'note refusal', test: 'coupon-refusal', role: 'alert' });
+  const enter = () => {
+    const code = input.value.trim();
+    if (!code) return;
+    act(() => api('POST', '/api/sale/coupons', { code }), {
+      done: closeDialog,
+      refused: (message) => {
+        refusal.textContent = message;
+        input.focus();
+      },
+    });
+  };
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') enter(); // a scanner ends the code with Enter
+  });
+  input.addEventListener('input', () => { refusal.textContent = ''; });
+  openDialog('Coupon', 'coupon',
+    h('p', { class: 'note' }, 'Scan or type the code on the customer\'s coupon.'),
+    h('div', { class: 'text-dialog' },
+      h('div', { class: 'text-entry' }, input, refusal, keyboard(input)),
+      h('div', { class: 'dialog-side' },
+        button('Add coupon', 'coupon-add', enter, 'primary'), cancelButton())));
+  input.focus();
+}
+
+// The sale's coupons as printed, each with what it takes off now, or that its promotion's
+// condition is not met yet; one can be taken off until payment starts.
+function renderCoupons(sale) {
+  const money = (minor) => formatMoney(minor, sale.currency);
+  $('coupons').replaceChildren(...sale.coupon_status.map((coupon) => h('li', {
+    class: `coupon-row${coupon.discount ? ' giving' : ''}`, test: 'coupon', 'data-code': coupon.code },
+  h('div', { class: 'coupon-text' },
+    h('span', { class: 'coupon-code', test: 'coupon-code' }, coupon.display),
+    h('span', { class: 'coupon-state', test: 'coupon-state' }, coupon.discount
+      ? `${money(-coupon.discount)} · ${coupon.promotions.join(', ')}`
+      : 'entered — no discount yet')),
+  sale.paid ? null : button('✕', 'coupon-remove', () => act(() => api(
+    'POST', '/api/sale/coupons/remove', { code: coupon.code })), 'small'))));
+}
+
 function count(sale, noun) {
   const live = sale.lines.filter((line) => !line.voided).length;
   return `${live} ${noun}${live === 1 ? '' : 's'}`;
@@ -408,7 +452,8 @@ function act(call, options = {}) {
   return run;
 }
 
-async function attempt(call, { busy = null, pin = undefined, done = null }) {
+// `refused(message)`, when given, shows a plain refusal where the call was made instead.
+async function attempt(call, { busy = null, pin = undefined, done = null, refused = null }) {
   if (busy) showBusy(busy);
   try {
     const data = await call(pin);
@@ -417,8 +462,10 @@ async function attempt(call, { busy = null, pin = undefined, done = null }) {
     if (done) done(data);
     return data;
   } catch (error) {
-    const retry = (again) => act(call, { busy, pin: again, done });
+    const retry = (again) => act(call, { busy, pin: again, done, refused });
     if (pin && error.status === 401) approvalDialog(error.data.error, retry);
+    else if (refused && error instanceof ApiError && error.status !== 401
+             && !error.data.session_closed) refused(error.data.error);
     else handleError(error, retry);
     return null;
   } finally {
@@ -955,6 +1002,8 @@ function renderSale() {
     ? h('span', { test: 'customer-name' },
         `${customer.name}${customer.member ? ' · member prices' : ''}`)
     : '');
+  if (sale) renderCoupons(sale);
+  else $('coupons').replaceChildren();
   const offer = sale?.suggestion;
   $('suggestion').replaceChildren(offer
     ? h('button', { type: 'button', test: 'add-suggestion',
@@ -965,6 +1014,7 @@ function renderSale() {
   $('pay').disabled = !live;
   $('pay').textContent = sale?.paid ? 'Continue payment' : 'Pay';
   $('park').disabled = !live;
+  $('open-coupon').disabled = Boolean(sale?.paid);
   $('void-sale').disabled = !sale;
 }
 
@@ -1152,6 +1202,7 @@ $('code-form').addEventListener('submit', (event) => {
 $('open-code-pad').addEventListener('click', codeDialog);
 $('open-search').addEventListener('click', searchDialog);
 $('open-customer').addEventListener('click', customerDialog);
+$('open-coupon').addEventListener('click', couponDialog);
 $('open-parked').addEventListener('click', parkedDialog);
 $('park').addEventListener('click', () => act(() => api('POST', '/api/sale/park')));
 $('void-sale').addEventListener('click', voidSaleDialog);

@@ -1,4 +1,4 @@
-"""The sale at the counter: basket, customer, parked sales, tender, receipts."""
+"""The sale at the counter: basket, customer, coupons, parked sales, tender, receipts."""
 from flask import Blueprint, Response, jsonify, request
 
 from ..errors import TillError
@@ -65,6 +65,16 @@ def attach_customer():
 def detach_customer():
     body()
     return sale_answer(till().detach_customer(signed_in()))
+
+
+@bp.post("/sale/coupons")
+def add_coupon():
+    return sale_answer(till().coupons.add(signed_in(), body().get("code")))
+
+
+@bp.post("/sale/coupons/remove")
+def remove_coupon():
+    return sale_answer(till().coupons.remove(signed_in(), body().get("code")))
 
 
 @bp.post("/sale/void")

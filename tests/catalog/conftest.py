@@ -5,7 +5,7 @@ from edge.app import create_app
 from edge.config import load_config
 from hub.catalog_push import CatalogServer
 from hub.models import open_database
-from tests.edge.conftest import store, store_file  # noqa: F401 (a fixture)
+from tests.edge.conftest import store, store_data, store_file  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

@@ -195,6 +195,13 @@ def test_basket_discount_and_exclusive_tax():
     assert not any("incl." in text for text in texts(document))
 
 
+def test_the_coupons_presented_follow_the_savings():
+    lines = texts(sale(coupons=["SPRING-0G1M-Z4QH-7KXD", "WELCOME10"]))
+    at = lines.index("You saved £0.15")
+    assert lines[at + 1:at + 3] == ["Coupon SPRING-0G1M-Z4QH-7KXD", "Coupon WELCOME10"]
+    assert not any(t.startswith("Coupon") for t in texts(sale()))
+
+
 def test_optional_fields_may_be_missing_or_null():
     document = sale(customer=None, till=None, cashier=None, barcode=None,
                     store={"name": "Shop"}, tenders=[], taxes=[], change=0)
@@ -229,6 +236,7 @@ def test_a_barcode_too_wide_for_the_paper_becomes_a_qr_code():
     ({"lines": [{"name": "x", "base": 1, "weight_g": -5, "unit_price": 1}]}, "weight_g"),
     ({"taxes": [{"name": "VAT", "amount": "0.22"}]}, "taxes[0].amount must be int"),
     ({"kind": "void"}, "kind must be 'sale' or 'refund'"),
+    ({"coupons": [7]}, "coupons[0] must be str"),
     ({"tax_mode": "both"}, "tax_mode"),
     ({"timestamp": "yesterday"}, "timestamp is not ISO 8601"),
     ({"barcode": "TS-Ω"}, "barcode must be"),

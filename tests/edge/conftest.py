@@ -73,9 +73,15 @@ def store():
 
 
 @pytest.fixture
-def store_file(tmp_path):
+def store_data():
+    """The store file's content; a test module overrides it for a store of its own."""
+    return store()
+
+
+@pytest.fixture
+def store_file(tmp_path, store_data):
     path = tmp_path / "store.json"
-    path.write_text(json.dumps(store()))
+    path.write_text(json.dumps(store_data))
     return path
 
 

@@ -31,10 +31,11 @@ def test_a_version_1_journal_gains_the_card_attempts_table(tmp_path):
         db.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, kind VARCHAR(255), "
                    "payload TEXT, created_at DATETIME, sent_at DATETIME)")
         db.execute("CREATE TABLE payment (id INTEGER PRIMARY KEY, type VARCHAR(255))")
+        db.execute("CREATE TABLE sale (uuid VARCHAR(255) PRIMARY KEY, coupons TEXT)")
         db.execute("PRAGMA user_version = 1")
     open_database(path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert db.execute("SELECT COUNT(*) FROM card_attempt").fetchone() == (0,)
 
 
@@ -63,13 +64,14 @@ def test_a_version_1_journal_is_migrated_and_its_sent_rows_count_as_confirmed(tm
         db.execute("DROP TABLE card_attempt")
         db.execute("ALTER TABLE payment DROP COLUMN account")
         db.execute("DROP TABLE tender_attempt")
+        db.execute("DROP TABLE sale_coupon")
         db.execute("PRAGMA user_version = 1")
         db.executemany("INSERT INTO outbox (kind, payload, created_at, sent_at) "
                        "VALUES ('sale.completed', '{}', '2026-11-25 10:00:00', ?)",
                        [("2026-11-25 10:00:01",), (None,)])
     open_database(path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert db.execute("SELECT sent_at, confirmed_at FROM outbox ORDER BY id").fetchall() \
             == [("2026-11-25 10:00:01", "2026-11-25 10:00:01"), (None, None)]
         assert "outbox_confirmed_at_id" in {name for (name,) in db.execute(
@@ -82,9 +84,27 @@ def test_a_version_3_journal_gains_the_payments_account_and_the_tender_attempts(
     with sqlite3.connect(path) as db:
         db.execute("ALTER TABLE payment DROP COLUMN account")
         db.execute("DROP TABLE tender_attempt")
+        db.execute("DROP TABLE sale_coupon")
         db.execute("PRAGMA user_version = 3")
     open_database(path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert db.execute("SELECT COUNT(account) FROM payment").fetchone() == (0,)
         assert db.execute("SELECT COUNT(*) FROM tender_attempt").fetchone() == (0,)
+
+
+def test_a_version_4_journal_gains_the_coupon_index_filled_from_its_sales(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    open_database(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE sale_coupon")
+        db.execute("PRAGMA user_version = 4")
+        db.executemany("INSERT INTO sale (uuid, seq, till, kind, state, cashier, coupons, "
+                       "opened_at, rounding, change, receipt_pending) VALUES "
+                       "(?, ?, 'T01', 'sale', 'completed', 'S01', ?, '2026-11-25', 0, 0, 0)",
+                       [("a", 1, '["WELCOME10", "SPRING-0G1M-Z4QH-7KXD"]'), ("b", 2, "[]")])
+    open_database(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert db.execute("SELECT sale_id, code FROM sale_coupon ORDER BY code").fetchall() \
+            == [("a", "SPRING-0G1M-Z4QH-7KXD"), ("a", "WELCOME10")]

@@ -15,6 +15,7 @@ from tests.edge.conftest import (  # noqa: F401 (fixtures)
     app,
     cashier,
     signed_in,
+    store_data,
     store_file,
     till_config,
 )
