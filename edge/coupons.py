@@ -42,6 +42,20 @@ def accepted_code(catalog, typed):
     return code
 
 
+def looks_like_coupon(catalog, scanned):
+    """Whether a scan is a coupon of this catalog rather than a barcode: a plain code a
+    promotion has, or a code of a campaign it runs (digits alone are always barcodes)."""
+    if not isinstance(scanned, str) or scanned.strip().isdigit():
+        return False
+    try:
+        code = coupons.normalize(scanned)
+    except CouponError:
+        return False
+    parts = coupons.split(code)
+    return code in catalog.plain_coupons or (parts is not None
+                                             and parts[0] in catalog.campaigns)
+
+
 class CouponDesk:
     """Adding and removing the open sale's coupons; each change re-prices the sale."""
 

@@ -16,7 +16,7 @@ from shared.pricing import PricingError
 from shared.pricing.request import PERCENT_FULL, parse_percent
 
 from .basket import cash_due, priced_view
-from .coupons import CouponDesk
+from .coupons import CouponDesk, looks_like_coupon
 from .errors import TillError, is_count
 from .journal import Journal
 from .payments import PaymentDesk
@@ -233,7 +233,10 @@ class Till:
         return sale
 
     def scan(self, staff, code):
-        """A scanned or keyed code: a product, a weighed item, a loyalty card."""
+        """A scanned or keyed code: a product, a weighed item, a loyalty card, or a
+        coupon (the customer's code on their phone, or typed into the code box)."""
+        if looks_like_coupon(self.catalog, code):
+            return self.coupons.add(staff, code)
         with self.changing():
             try:
                 scan = classify(code, self.catalog.rcn_region,

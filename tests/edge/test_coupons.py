@@ -147,6 +147,21 @@ def test_a_campaign_code_switches_its_promotion_on_and_is_kept_with_the_sale(cas
     assert Outbox.get(Outbox.kind == "sale.completed").payload["coupons"] == [spring]
 
 
+def test_a_coupon_scanned_or_keyed_into_the_code_box_joins_the_sale(cashier):
+    cashier.post("/api/sale/scan", {"code": WINE})
+    spring = code(13)
+    sale = cashier.post("/api/sale/scan", {"code": coupons.display(spring)})["sale"]
+    assert sale["coupons"] == [spring] and len(sale["lines"]) == 1
+    assert cashier.post("/api/sale/scan", {"code": "welcome10"})["sale"]["coupons"] == [
+        spring, "WELCOME10"]
+    refused = cashier.post("/api/sale/scan", {"code": code(13, OTHER_KEY)}, status=422)
+    assert "typing mistake" in refused["error"]  # a campaign's shape: checked as a coupon
+    assert "barcode rejected" in cashier.post("/api/sale/scan", {"code": "HELLO"},
+                                              status=422)["error"]
+    assert "barcode rejected" in cashier.post("/api/sale/scan", {"code": "AUTUMN-1"},
+                                              status=422)["error"]
+
+
 def test_a_plain_code_shows_no_discount_until_its_condition_is_met(cashier):
     sale = add(cashier, "welcome10")["sale"]  # before any item: the sale starts with it
     assert sale["coupons"] == ["WELCOME10"]
