@@ -1,6 +1,7 @@
 """The customers' pages: find a customer; their profile (contact details, consent, card),
-purchase history, points, interactions and tickets; duplicates and merging; GDPR export
-and erasure. A form with a mistake writes nothing and says what is wrong by its field."""
+purchase history, points, what to recommend to them, interactions and tickets; duplicates
+and merging; GDPR export and erasure. A form with a mistake writes nothing and says what
+is wrong by its field."""
 import json
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -8,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from shared.times import now
 
-from .. import customers
+from .. import customers, recommendations
 from ..accounts import may
 from ..customers import CustomerError
 from ..models import Customer, Ticket
@@ -88,6 +89,7 @@ def _customer_page(item, values=None, errors=None, note_errors=None, ticket_erro
         note_errors=note_errors or {}, ticket_errors=ticket_errors or {},
         note_values=note_values or {}, ticket_values=ticket_values or {},
         stats=customers.statistics(item), sales=sales[:HISTORY_PAGE], page=page,
+        recommended=recommendations.for_customer(item),
         more=len(sales) > HISTORY_PAGE,
         consents=list(item.consent_changes.order_by(item.consent_changes.model.at.desc())),
         points=customers.points_history(item, 50),
