@@ -17,6 +17,7 @@ from . import checked_form, current_user, requires
 
 bp = Blueprint("customers", __name__)
 HISTORY_PAGE = 50  # purchases a page
+MAX_PAGE = 10**6  # past it, an offset the databases could not take: no purchases either
 
 
 def _render(template, status=200, **context):
@@ -81,7 +82,7 @@ def _customer_page(item, values=None, errors=None, note_errors=None, ticket_erro
     item = Customer.get_by_id(item.id)
     tickets = list(item.tickets.order_by(Ticket.id.desc()))
     bad = errors or note_errors or ticket_errors
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     sales = customers.history(item, HISTORY_PAGE + 1, (page - 1) * HISTORY_PAGE)
     return _render(
         "customer.html", 400 if bad else 200, item=item,
