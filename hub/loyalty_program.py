@@ -165,7 +165,7 @@ def save(by, values):
         errors["redeem_value"] = f"what a point pays at a till (0: points are not spent): {exc}"
         redeem_value = None
     days = (values.get("expiry_days") or "0").strip()
-    if not days.isdigit() or int(days) > 3650:
+    if not days.isdecimal() or int(days) > 3650:
         errors["expiry_days"] = "days from 0 (never) to 3650"
     tiers = []
     for number in range(MAX_TIERS):
