@@ -10,9 +10,10 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from shared.money import format_money
 
@@ -34,6 +35,14 @@ def _secret_key(instance):
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+class _Id(IntegerConverter):
+    """A number in a path (``<int:...>``), an id: one past what the databases hold
+    (2**63 - 1) matches no page, where it would fail the query."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _error_page(code, title, text):
@@ -60,6 +69,14 @@ def create_app(settings):
     @app.before_request
     def connect():
         database.connect(reuse_if_open=True)
+
+    @app.before_request
+    def refuse_nul():
+        """A NUL character no form field can hold: PostgreSQL refuses it even in a query,
+        so a request with one (not typed, sent) is answered here, once for every page."""
+        if any("\x00" in text for text in (request.path, *(
+                text for texts in request.values.listvalues() for text in texts))):
+            abort(400, "The request holds a NUL character (\\x00), which no field takes.")
 
     @app.teardown_request
     def close(exc):
@@ -108,6 +125,7 @@ def create_app(settings):
         users,
     )
 
+    app.url_map.converters["int"] = _Id
     app.extensions["hub_jobs"] = catalog.Jobs()
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)

@@ -336,11 +336,11 @@ def _when(text, field, errors):
         return now()
     try:
         moment = datetime.datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
+        if moment.tzinfo is not None:  # (0001-01-01T00:00+05:00 overflows: before year 1)
+            moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         errors[field] = "a date and time, e.g. 2026-12-03 14:30"
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
     if moment > now() + datetime.timedelta(minutes=5):
         errors[field] = "that is in the future"
         return None

@@ -28,6 +28,7 @@ from .models import CustomerStats, LoyaltyEntry, LoyaltyProgram, Product, Sale
 
 _MULTIPLIER = re.compile(r"\d{1,2}(?:\.\d{1,2})?")
 MAX_TIERS = MAX_BONUSES = 5
+MAX_SPENT = 10**12  # minor units: a tier past it no one reaches, nor a database's integer
 CACHE_S = 5.0  # the ingest reads the programme at most this often
 _cache = {"at": 0.0, "program": None}
 
@@ -147,6 +148,55 @@ def _multiplier(text, field, errors):
     return text
 
 
+def _tiers(values, errors):
+    """The form's tiers, lowest first; what is wrong with them into ``errors``."""
+    tiers = []
+    for number in range(MAX_TIERS):
+        name = (values.get(f"tier{number}_name") or "").strip()
+        spent = (values.get(f"tier{number}_min_spent") or "").strip()
+        multiplier = (values.get(f"tier{number}_multiplier") or "").strip()
+        if not (name or spent or multiplier):
+            continue
+        if not 1 <= len(name) <= 40:
+            errors[f"tier{number}_name"] = "1-40 characters"
+        elif name.casefold() in {tier["name"].casefold() for tier in tiers}:
+            errors[f"tier{number}_name"] = f"another tier is named {name}"
+        try:
+            spent = parse_money(spent)
+            if spent > MAX_SPENT:
+                raise ValueError(f"at most {format_money(MAX_SPENT)}")
+        except ValueError as exc:
+            errors[f"tier{number}_min_spent"] = str(exc)
+        multiplier = _multiplier(multiplier, f"tier{number}_multiplier", errors)
+        tiers.append({"name": name, "min_spent": spent, "multiplier": multiplier})
+    if not errors and [t["min_spent"] for t in tiers] != sorted({t["min_spent"]
+                                                                 for t in tiers}):
+        errors["tier0_min_spent"] = "tiers go up: each needs more spent than the one before"
+    return tiers
+
+
+def _bonuses(values, errors):
+    """The form's category bonuses, each of a category products have, once; what is
+    wrong with them into ``errors``."""
+    bonuses = []
+    for number in range(MAX_BONUSES):
+        category = (values.get(f"bonus{number}_category") or "").strip()
+        multiplier = (values.get(f"bonus{number}_multiplier") or "").strip()
+        if not (category or multiplier):
+            continue
+        field = f"bonus{number}_category"
+        if not 1 <= len(category) <= 100:
+            errors[field] = "a product category"
+        elif category in {bonus["category"] for bonus in bonuses}:
+            errors[field] = f"{category} has a bonus above"
+        elif not Product.select().where(Product.category == category).exists():
+            errors[field] = f"no product has the category {category}"
+        bonuses.append({"category": category,
+                        "multiplier": _multiplier(multiplier, f"bonus{number}_multiplier",
+                                                  errors)})
+    return bonuses
+
+
 def save(by, values):
     """Check and save the programme from form values; ProgramError with the fields."""
     errors = {}
@@ -165,37 +215,9 @@ def save(by, values):
         errors["redeem_value"] = f"what a point pays at a till (0: points are not spent): {exc}"
         redeem_value = None
     days = (values.get("expiry_days") or "0").strip()
-    if not days.isdigit() or int(days) > 3650:
+    if not days.isdecimal() or int(days) > 3650:
         errors["expiry_days"] = "days from 0 (never) to 3650"
-    tiers = []
-    for number in range(MAX_TIERS):
-        name = (values.get(f"tier{number}_name") or "").strip()
-        spent = (values.get(f"tier{number}_min_spent") or "").strip()
-        multiplier = (values.get(f"tier{number}_multiplier") or "").strip()
-        if not (name or spent or multiplier):
-            continue
-        if not 1 <= len(name) <= 40:
-            errors[f"tier{number}_name"] = "1-40 characters"
-        try:
-            spent = parse_money(spent)
-        except ValueError as exc:
-            errors[f"tier{number}_min_spent"] = str(exc)
-        multiplier = _multiplier(multiplier, f"tier{number}_multiplier", errors)
-        tiers.append({"name": name, "min_spent": spent, "multiplier": multiplier})
-    if not errors and [t["min_spent"] for t in tiers] != sorted({t["min_spent"]
-                                                                 for t in tiers}):
-        errors["tier0_min_spent"] = "tiers go up: each needs more spent than the one before"
-    bonuses = []
-    for number in range(MAX_BONUSES):
-        category = (values.get(f"bonus{number}_category") or "").strip()
-        multiplier = (values.get(f"bonus{number}_multiplier") or "").strip()
-        if not (category or multiplier):
-            continue
-        if not 1 <= len(category) <= 100:
-            errors[f"bonus{number}_category"] = "a product category"
-        bonuses.append({"category": category,
-                        "multiplier": _multiplier(multiplier, f"bonus{number}_multiplier",
-                                                  errors)})
+    tiers, bonuses = _tiers(values, errors), _bonuses(values, errors)
     if errors:
         raise ProgramError(errors)
     with LoyaltyProgram._meta.database.atomic():

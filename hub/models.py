@@ -305,14 +305,15 @@ class TenderRequest(HubModel):
 
 
 class ProductPair(HubModel):
-    """How many sales had both products (``a`` < ``b``): "frequently bought together"."""
+    """How many sales had both products (``a`` < ``b``): "frequently bought together". A
+    product's pairs are found by either side, so each has an index."""
 
     a = CharField()
     b = CharField()
     count = IntegerField(default=0)
 
     class Meta:
-        indexes = ((("a", "b"), True), (("count",), False))
+        indexes = ((("a", "b"), True), (("b",), False), (("count",), False))
 
 
 class CustomerSpend(HubModel):

@@ -36,7 +36,12 @@ CHURN_DAYS = 90  # a customer with no purchase for this long counts as churned
 
 
 class ReportError(ValueError):
-    """A report asked for in a way that cannot be answered; the text says why."""
+    """A report asked for in a way that cannot be answered; the text says why, ``field``
+    which of its filters (from, to, store) is at fault."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
 
 
 def _add(model, key_fields, totals):
@@ -152,16 +157,23 @@ def refresh(database, batch=BATCH):
 def period(start_text, end_text, today=None):
     """(first day, last day) as ISO dates from form values; the last 30 days by default."""
     today = today or date.today()
+    end = _day(end_text, "to") if end_text else today
     try:
-        end = date.fromisoformat(end_text) if end_text else today
-        start = date.fromisoformat(start_text) if start_text else end - timedelta(days=29)
-    except ValueError:
-        raise ReportError("dates are YYYY-MM-DD, e.g. 2026-12-01") from None
+        start = _day(start_text, "from") if start_text else end - timedelta(days=29)
+    except OverflowError:  # the 30 days before 0001-01-10
+        raise ReportError("a last day from 0001-01-30", "to") from None
     if start > end:
-        raise ReportError("the first day is after the last")
+        raise ReportError("the first day is after the last", "from")
     if (end - start).days > 3660:
-        raise ReportError("at most ten years at a time")
+        raise ReportError("at most ten years at a time", "from")
     return start.isoformat(), end.isoformat()
+
+
+def _day(text, field):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ReportError("dates are YYYY-MM-DD, e.g. 2026-12-01", field) from None
 
 
 def _within(model, start, end, store):

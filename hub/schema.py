@@ -17,7 +17,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from shared.times import now
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _LOCK = 0x74696C6C79  # "tilly": the advisory lock migrations hold on PostgreSQL
 
 
@@ -37,8 +37,16 @@ def _movements_by_store_and_id(database, migrator, migrate):
         migrate(migrator.add_index("stock_movement", ("store", "id")))
 
 
+def _pairs_by_either_product(database, migrator, migrate):
+    """4: a product's pairs found by their second product too (a customer's
+    recommendations, ``hub/recommendations.py``), not by reading them all."""
+    if "product_pair_b" not in {index.name for index in database.get_indexes("product_pair")}:
+        migrate(migrator.add_index("product_pair", ("b",)))
+
+
 # version -> step(database, migrator, migrate): brings version - 1 to version.
-MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id}
+MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id,
+              4: _pairs_by_either_product}
 
 
 class SchemaError(RuntimeError):

@@ -18,7 +18,7 @@ from shared.money import format_money, parse_money
 from shared.times import now
 
 from .accounts import audit
-from .models import CustomerSpend, CustomerStats, RfmScore, Segment
+from .models import CustomerSpend, CustomerStats, Product, RfmScore, Segment, Store
 
 # (label, its test on the scores r, f, m), the first that holds wins.
 LABELS = (
@@ -39,6 +39,13 @@ RULES = {
     "category": ("text", "Bought in category"), "store": ("text", "Bought at store"),
     "rfm": ("label", "RFM segment"),
 }
+
+
+MAX_AMOUNT = 10**12  # minor units: more than anyone spends, less than a database's integer
+# A category or store rule names one the hub knows: in the catalog or the stores, or in
+# what customers bought (a category no product has any more).
+KNOWN = {"category": (Product.category, CustomerSpend.category),
+         "store": (Store.code, CustomerSpend.store)}
 
 
 class SegmentError(ValueError):
@@ -90,8 +97,10 @@ def check(values, exponent=2):
                 rules[name] = parse_money(text, exponent)
             except ValueError as exc:
                 errors[name] = str(exc)
+            if rules.get(name, 0) > MAX_AMOUNT:
+                errors[name] = f"at most {format_money(MAX_AMOUNT, exponent)}"
         elif kind == "count":
-            if not text.isdigit() or int(text) > 100_000:
+            if not text.isdecimal() or int(text) > 100_000:
                 errors[name] = "a whole number from 0"
             else:
                 rules[name] = int(text)
@@ -99,6 +108,8 @@ def check(values, exponent=2):
             errors[name] = f"one of {', '.join(sorted(labels))}"
         elif len(text) > 100:
             errors[name] = "at most 100 characters"
+        elif kind == "text" and not _known(name, text):
+            errors[name] = f"no {name} {text} in the catalog, stores or sales"
         else:
             rules[name] = text
     for low, high in (("min_spent", "max_spent"), ("min_visits", "max_visits")):
@@ -107,6 +118,11 @@ def check(values, exponent=2):
     if errors:
         raise SegmentError(errors)
     return rules
+
+
+def _known(name, text):
+    return any(field.model.select().where(field == text).exists()
+               for field in KNOWN[name])
 
 
 def form_values(rules, exponent=2):

@@ -1,6 +1,7 @@
 """The customers' pages: find a customer; their profile (contact details, consent, card),
-purchase history, points, interactions and tickets; duplicates and merging; GDPR export
-and erasure. A form with a mistake writes nothing and says what is wrong by its field."""
+purchase history, points, what to recommend to them, interactions and tickets; duplicates
+and merging; GDPR export and erasure. A form with a mistake writes nothing and says what
+is wrong by its field."""
 import json
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -8,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from shared.times import now
 
-from .. import customers
+from .. import customers, recommendations
 from ..accounts import may
 from ..customers import CustomerError
 from ..models import Customer, Ticket
@@ -16,6 +17,7 @@ from . import checked_form, current_user, requires
 
 bp = Blueprint("customers", __name__)
 HISTORY_PAGE = 50  # purchases a page
+MAX_PAGE = 10**6  # past it, an offset the databases could not take: no purchases either
 
 
 def _render(template, status=200, **context):
@@ -80,7 +82,7 @@ def _customer_page(item, values=None, errors=None, note_errors=None, ticket_erro
     item = Customer.get_by_id(item.id)
     tickets = list(item.tickets.order_by(Ticket.id.desc()))
     bad = errors or note_errors or ticket_errors
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     sales = customers.history(item, HISTORY_PAGE + 1, (page - 1) * HISTORY_PAGE)
     return _render(
         "customer.html", 400 if bad else 200, item=item,
@@ -88,6 +90,7 @@ def _customer_page(item, values=None, errors=None, note_errors=None, ticket_erro
         note_errors=note_errors or {}, ticket_errors=ticket_errors or {},
         note_values=note_values or {}, ticket_values=ticket_values or {},
         stats=customers.statistics(item), sales=sales[:HISTORY_PAGE], page=page,
+        recommended=recommendations.for_customer(item),
         more=len(sales) > HISTORY_PAGE,
         consents=list(item.consent_changes.order_by(item.consent_changes.model.at.desc())),
         points=customers.points_history(item, 50),

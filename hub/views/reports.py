@@ -32,13 +32,11 @@ OTHER = {
 
 
 def _filters():
-    try:
-        start, end = reports.period(request.args.get("from"), request.args.get("to"))
-    except reports.ReportError as exc:
-        abort(400, str(exc))
+    """(first day, last day, store or None) the request asks for, or ReportError."""
+    start, end = reports.period(request.args.get("from"), request.args.get("to"))
     store = request.args.get("store") or None
     if store and not Store.select().where(Store.code == store).exists():
-        abort(400, f"no store has the code {store}")
+        raise reports.ReportError(f"no store has the code {store}", "store")
     return start, end, store
 
 
@@ -56,11 +54,18 @@ def _table(name, start, end, store):
 @bp.get("/reports")
 @requires("reports.view")
 def page():
+    stores = Store.select().order_by(Store.code)
+    try:
+        start, end, store = _filters()
+    except reports.ReportError as exc:  # the filters as typed, the fault by its field
+        return render_template("reports.html", errors={exc.field: str(exc)},
+                               start=request.args.get("from", ""),
+                               end=request.args.get("to", ""),
+                               store=request.args.get("store", ""), stores=stores), 400
     reports.refresh(current_app.extensions["hub_db"])
-    start, end, store = _filters()
     tables = {name: _table(name, start, end, store) for name in (*TABLES, *OTHER)}
-    return render_template("reports.html", start=start, end=end, store=store,
-                           stores=Store.select().order_by(Store.code), tables=tables,
+    return render_template("reports.html", errors={}, start=start, end=end, store=store,
+                           stores=stores, tables=tables,
                            summary=reports.summary(start, end, store),
                            customers=reports.customers())
 
@@ -68,8 +73,11 @@ def page():
 @bp.get("/reports/<name>.csv")
 @requires("reports.view")
 def export(name):
+    try:
+        start, end, store = _filters()
+    except reports.ReportError as exc:
+        abort(400, f"{exc.field}: {exc}")
     reports.refresh(current_app.extensions["hub_db"])
-    start, end, store = _filters()
     title, columns, rows = _table(name, start, end, store)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

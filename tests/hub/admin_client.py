@@ -23,6 +23,12 @@ class Admin:
             assert response.status_code == status, response.get_data(as_text=True)[:500]
         return response
 
+    def forged(self, path, data):
+        """Post ``data`` without the form's CSRF token, as another site could: refused."""
+        response = self.client.post(path, data=data)
+        assert response.status_code == 400, response.status_code
+        assert "did not come from this site" in response.get_data(as_text=True)
+
     def sign_in(self, username, password=PASSWORD):
         return self.submit("/sign-in", {"username": username, "password": password})
 

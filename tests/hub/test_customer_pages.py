@@ -7,7 +7,16 @@ import pytest
 
 from hub import customers
 from hub.ingest import apply
-from hub.models import AuditEntry, Customer, Interaction, Ticket, TicketEntry
+from hub.models import (
+    AuditEntry,
+    ConsentChange,
+    Customer,
+    CustomerAlias,
+    Interaction,
+    NotDuplicate,
+    Ticket,
+    TicketEntry,
+)
 from tests.hub.admin_client import Admin
 from tests.hub.test_customers import JO
 from tests.hub.test_ingest import TOPIC
@@ -161,3 +170,144 @@ def test_export_downloads_json_and_erase_needs_the_id_typed(admin, two):
     assert 'data-test="save-customer"' not in page  # nothing more is written about them
     actions = [entry.action for entry in AuditEntry.select().where(AuditEntry.target == jo)]
     assert {"customer.export", "customer.erase"} <= set(actions)
+
+
+LONG = "x" * 5001
+# (path, form, status, what the page says, what it keeps of the form): C000001 and C000002
+# are two, C000003 was erased; {ticket} is a ticket of C000001's.
+BAD = [
+    ("/customers/new", {"name": ""}, 400, 'data-test="error-name">a name is needed', None),
+    ("/customers/new", {"name": "N" * 101}, 400, 'data-test="error-name">at most 100',
+     "N" * 101),
+    ("/customers/new", {"name": "Al", "email": "al@"}, 400, 'data-test="error-email"',
+     'value="al@"'),
+    ("/customers/new", {"name": "Al", "phone": "12"}, 400, 'data-test="error-phone"',
+     'value="12"'),
+    ("/customers/new", {"name": "Al", "postcode": "<b>"}, 400, 'data-test="error-postcode"',
+     "&lt;b&gt;"),
+    ("/customers/new", {"name": "Al", "card": "lc 9009"}, 400,
+     'data-test="error-card">card LC9009 is C000002', 'value="lc 9009"'),
+    ("/customers/new", {"name": "Al", "card": "#1"}, 400, 'data-test="error-card">4-32', None),
+    ("/customers/new", {"name": "Al\x00"}, 400, "NUL character", None),
+    ("/customers/C000001/tickets/{ticket}", {"kind": "note", "text": "\x00"}, 400,
+     "NUL character", None),
+    ("/customers/new", {"name": "Al", "email_marketing": "on"}, 400,
+     'data-test="error-email_marketing">email marketing needs an email', 'value="Al"'),
+    ("/customers/C000001", {**JO, "sms_marketing": "on", "phone": ""}, 400,
+     'data-test="error-sms_marketing"', None),
+    ("/customers/C000001", {**JO, "address": "a" * 301}, 400,
+     'data-test="error-address">at most 300', "a" * 301),
+    ("/customers/C000001", {**JO, "email": "JO@EXAMPLE.COM" * 20}, 400,
+     'data-test="error-email">at most 254', None),
+    ("/customers/C000003", {**JO}, 400, "was erased", None),
+    ("/customers/C000001/interactions", {"kind": "fax", "text": "Hi"}, 400,
+     'data-test="error-kind">one of note, call, email', ">Hi</textarea>"),
+    ("/customers/C000001/interactions", {"kind": "note", "text": "  "}, 400,
+     'data-test="error-text">the text is empty', None),
+    ("/customers/C000001/interactions", {"kind": "note", "text": LONG}, 400,
+     'data-test="error-text">at most 5000', None),
+    ("/customers/C000001/interactions", {"kind": "call", "text": "Hi", "at": "2026-02-30"},
+     400, 'data-test="error-at">a date and time', 'value="2026-02-30"'),
+    ("/customers/C000001/interactions", {"kind": "call", "text": "Hi",
+                                         "at": "2999-01-01 10:00"}, 400,
+     'data-test="error-at">that is in the future', None),
+    ("/customers/C000001/interactions", {"kind": "call", "text": "Hi",
+                                         "at": "0001-01-01T00:00+05:00"}, 400,
+     'data-test="error-at"', None),
+    ("/customers/C404/interactions", {"kind": "note", "text": "Hi"}, 404, "C404", None),
+    ("/customers/C000003/interactions", {"kind": "note", "text": "Hi"}, 409, "erased",
+     None),
+    ("/customers/C000001/tickets", {"subject": "", "text": "Help"}, 400,
+     'data-test="error-subject">the subject is empty', ">Help</textarea>"),
+    ("/customers/C000001/tickets", {"subject": "S" * 201, "text": "Help"}, 400,
+     'data-test="error-subject">at most 200', "S" * 201),
+    ("/customers/C000001/tickets", {"subject": "Card", "text": ""}, 400,
+     'data-test="error-text">the request is empty', 'value="Card"'),
+    ("/customers/C000001/tickets", {"subject": "Card", "text": "Help", "at": "soon"}, 400,
+     'data-test="error-at"', 'value="soon"'),
+    ("/customers/C000001/tickets/{ticket}", {"kind": "reply", "text": "", "status": "gone"},
+     400, 'data-test="error-status">one of open, waiting, resolved', None),
+    ("/customers/C000001/tickets/{ticket}", {"kind": "shout", "text": "Hi"}, 400,
+     'data-test="error-kind">reply or note', None),
+    ("/customers/C000001/tickets/{ticket}", {"kind": "note", "text": LONG}, 400,
+     'data-test="error-text">at most 5000', None),
+    ("/customers/C000001/tickets/{ticket}", {"kind": "reply", "text": " "}, 400,
+     'data-test="error-text">write a reply', None),
+    ("/customers/C000001/tickets/99999", {"kind": "reply", "text": "Hi"}, 404,
+     "has no ticket 99999", None),
+    ("/customers/C000001/tickets/99999999999999999999999", {"kind": "reply", "text": "Hi"},
+     404, "", None),
+    ("/customers/C000002/tickets/{ticket}", {"kind": "reply", "text": "Hi"}, 404,
+     "C000002 has no ticket", None),
+    ("/customers/C000001/erase", {"confirm": "yes"}, 400,
+     "Type the customer&#39;s id, C000001, to confirm", None),
+    ("/customers/C000001/erase", {}, 400, "to confirm the erasure", None),
+    ("/customers/C000003/erase", {"confirm": "C000003"}, 400, "erased already", None),
+    ("/customers/C404/erase", {"confirm": "C404"}, 404, "No customer has the id C404", None),
+    ("/customers/C404/export", {}, 404, "No customer has the id C404", None),
+    ("/customers/merge?keep=C000001&other=C000001", {}, 400, "cannot be merged with itself",
+     None),
+    ("/customers/merge?keep=C000001&other=C000003", {}, 400, "an erased customer cannot",
+     None),
+    ("/customers/merge?keep=C000001&other=C404", {}, 404, "Choose two customers", None),
+    ("/customers/merge", {}, 404, "Choose two customers", None),
+    ("/customers/duplicates/dismiss", {"first": "C000001", "second": "C000001"}, 400,
+     "choose two different customers", None),
+    ("/customers/duplicates/dismiss", {"first": "C000001", "second": ""}, 404,
+     "Choose two customers", None),
+]
+
+
+def written():
+    """What the customers' forms could change, to show that a refused one changed nothing."""
+    return [sorted(str(row.__data__) for row in model.select())
+            for model in (Customer, Interaction, Ticket, TicketEntry, ConsentChange,
+                          CustomerAlias, NotDuplicate)]
+
+
+@pytest.fixture
+def crm(admin, two):
+    """Two customers, a third erased, a ticket of the first; an admin signed in."""
+    with admin.client.application.app_context():
+        gone, _ = customers.save_customer("system", {"name": "Gone"})
+        customers.erase("system", gone)
+        ticket, _ = customers.open_ticket("system", Customer.get(Customer.code == two[0]),
+                                          {"subject": "Lost card", "text": "Help"})
+    admin.sign_in("admin")
+    return ticket.id
+
+
+@pytest.mark.parametrize("path, data, status, says, keeps", BAD)
+def test_bad_input_on_a_customer_form_is_answered_by_its_field(admin, crm, path, data,
+                                                               status, says, keeps):
+    path = path.format(ticket=crm)
+    before = written()
+    page = admin.submit(path, data, status, form_page="/customers").get_data(as_text=True)
+    assert says in page
+    if keeps:
+        assert keeps in page
+    assert written() == before
+
+
+@pytest.mark.parametrize("path", [
+    "/customers/new", "/customers/C000001", "/customers/C000001/interactions",
+    "/customers/C000001/tickets", "/customers/C000001/tickets/{ticket}",
+    "/customers/C000001/export", "/customers/C000001/erase",
+    "/customers/duplicates/dismiss?first=C000001&second=C000002",
+    "/customers/merge?keep=C000001&other=C000002"])
+def test_a_customer_form_without_its_csrf_token_is_refused(admin, crm, path):
+    before = written()
+    admin.forged(path.format(ticket=crm), {"name": "Forged", "kind": "note", "text": "Forged",
+                                           "subject": "Forged", "confirm": "C000001"})
+    assert written() == before
+
+
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-3", "page=x"])
+def test_a_bad_page_of_the_history_shows_a_page_anyway(admin, crm, query):
+    assert 'data-test="no-sales"' in admin.page(f"/customers/C000001?{query}")
+
+
+@pytest.mark.parametrize("path", ["/customers?q=a%00", "/customers/C%00",
+                                  "/customers/C000001/tickets/99999999999999999999"])
+def test_a_look_up_no_database_could_answer_is_refused(admin, crm, path):
+    admin.page(path, 404 if path.endswith("9") else 400)

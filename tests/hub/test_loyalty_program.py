@@ -117,3 +117,64 @@ def test_points_pay_at_a_till_with_the_hubs_approval(hub_db):
                                               "account": "C1", "amount": 600,
                                               "sale": "sale-1", "reason": "void"}) == "applied"
     assert CustomerStats.get(CustomerStats.customer == "C1").points == 500
+
+
+GOLD = {"tier0_name": "Gold", "tier0_min_spent": "100.00", "tier0_multiplier": "2"}
+# (form, field, what its error says): each refused on the page with nothing saved.
+BAD_FORMS = [
+    ({"minor_per_point": ""}, "minor_per_point", "the amount that earns a point: not an"),
+    ({"minor_per_point": "0"}, "minor_per_point", "the amount that earns a point: from"),
+    ({"minor_per_point": "-1"}, "minor_per_point", "the amount that earns a point: not an"),
+    ({"minor_per_point": "20000"}, "minor_per_point", "the amount that earns a point: from"),
+    ({"redeem_value": "lots"}, "redeem_value", "what a point pays at a till"),
+    ({"redeem_value": "10000.01"}, "redeem_value", "what a point pays at a till"),
+    ({"expiry_days": "forever"}, "expiry_days", "days from 0 (never) to 3650"),
+    ({"expiry_days": "-1"}, "expiry_days", "days from 0 (never) to 3650"),
+    ({"expiry_days": "3651"}, "expiry_days", "days from 0 (never) to 3650"),
+    ({"expiry_days": "²"}, "expiry_days", "days from 0 (never) to 3650"),
+    ({**GOLD, "tier0_name": ""}, "tier0_name", "1-40 characters"),
+    ({**GOLD, "tier0_name": "G" * 41}, "tier0_name", "1-40 characters"),
+    ({**GOLD, "tier0_min_spent": "x"}, "tier0_min_spent", "not an amount"),
+    ({**GOLD, "tier0_min_spent": "-10"}, "tier0_min_spent", "not an amount"),
+    ({**GOLD, "tier0_min_spent": "999999999999999999"}, "tier0_min_spent",
+     "at most 10000000000.00"),
+    ({**GOLD, "tier0_multiplier": "0.5"}, "tier0_multiplier", "a multiplier from 1 to 10"),
+    ({**GOLD, "tier0_multiplier": "x"}, "tier0_multiplier", "a multiplier from 1 to 10"),
+    ({**GOLD, "tier1_name": "gold", "tier1_min_spent": "200", "tier1_multiplier": "3"},
+     "tier1_name", "another tier is named gold"),
+    ({**GOLD, "tier1_name": "Silver", "tier1_min_spent": "10", "tier1_multiplier": "1.5"},
+     "tier0_min_spent", "tiers go up"),
+    ({**GOLD, "tier1_name": "Silver", "tier1_min_spent": "100", "tier1_multiplier": "1"},
+     "tier0_min_spent", "tiers go up"),
+    ({"tier2_multiplier": "2"}, "tier2_name", "1-40 characters"),
+    ({"bonus0_category": "Dairy", "bonus0_multiplier": ""}, "bonus0_multiplier",
+     "a multiplier from 1 to 10"),
+    ({"bonus0_category": "Nowhere", "bonus0_multiplier": "2"}, "bonus0_category",
+     "no product has the category Nowhere"),
+    ({"bonus0_category": "Dairy", "bonus0_multiplier": "2", "bonus1_category": "Dairy",
+      "bonus1_multiplier": "3"}, "bonus1_category", "Dairy has a bonus above"),
+    ({"bonus0_category": "D" * 101, "bonus0_multiplier": "2"}, "bonus0_category",
+     "a product category"),
+]
+
+
+@pytest.mark.parametrize("values, field, message", BAD_FORMS)
+def test_a_bad_programme_form_is_answered_by_its_field_and_saves_nothing(
+        admin, hub_app, values, field, message):
+    Product.create(sku="MILK", name="Milk", category="Dairy", tax_class="zero",
+                   unit_price=100)
+    admin.sign_in("marketing")
+    before = loyalty_program.current().__data__
+    form = {"minor_per_point": "1.00", "expiry_days": "0", **values}
+    page = admin.submit("/loyalty", form, 400).get_data(as_text=True)
+    assert f'data-test="error-{field}">{message}' in page
+    for name, value in form.items():
+        assert f'value="{value}"' in page, name
+    assert loyalty_program.current().__data__ == before
+
+
+def test_a_programme_form_without_its_csrf_token_is_refused(admin, hub_app):
+    admin.sign_in("marketing")
+    before = loyalty_program.current().__data__
+    admin.forged("/loyalty", {"minor_per_point": "5.00"})
+    assert loyalty_program.current().__data__ == before

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from hub import segments
-from hub.models import CustomerStats, Product, RfmScore, Segment
+from hub.models import CustomerStats, Product, RfmScore, Segment, Store
 from hub.reports import refresh
 from tests.hub.test_reports import result, sell
 
@@ -98,3 +98,76 @@ def test_store_managers_look_and_viewers_see_no_segments(admin, hub_app):
     admin.client.post("/sign-out", data={"csrf_token": admin.token("/segments")})
     admin.sign_in("viewer")
     admin.page("/segments", 403)
+
+
+# (form, field, what its error says): each refused on the page with nothing saved.
+BAD_FORMS = [
+    ({"name": ""}, "name", "1-100 characters"),
+    ({"name": "N" * 101}, "name", "1-100 characters"),
+    ({"name": "Taken"}, "name", "Taken is taken by another segment"),
+    ({"min_spent": "lots"}, "min_spent", "not an amount"),
+    ({"min_spent": "-5.00"}, "min_spent", "not an amount"),
+    ({"max_spent": "1.005"}, "max_spent", "not an amount"),
+    ({"min_spent": "999999999999999999"}, "min_spent", "at most 10000000000.00"),
+    ({"min_spent": "50", "max_spent": "10"}, "max_spent", "not below the minimum"),
+    ({"min_visits": "-1"}, "min_visits", "a whole number from 0"),
+    ({"max_visits": "2.5"}, "max_visits", "a whole number from 0"),
+    ({"active_days": "²"}, "active_days", "a whole number from 0"),
+    ({"lapsed_days": "100001"}, "lapsed_days", "a whole number from 0"),
+    ({"rfm": "heroes"}, "rfm", "one of at_risk"),
+    ({"category": "Nowhere"}, "category", "no category Nowhere in the catalog"),
+    ({"category": "c" * 101}, "category", "at most 100 characters"),
+    ({"store": "store-9"}, "store", "no store store-9 in the catalog, stores or sales"),
+]
+
+
+@pytest.fixture
+def known(hub_app):
+    """Segments named Other (it is returned) and Taken; store-1 and the category Dairy
+    known."""
+    Store.create(code="store-1", name="One")
+    Product.create(sku="MILK", name="Milk", category="Dairy", tax_class="zero",
+                   unit_price=100)
+    segments.save("mo", "Taken", {})
+    return segments.save("mo", "Other", {})
+
+
+@pytest.mark.parametrize("values, field, message", BAD_FORMS)
+@pytest.mark.parametrize("path", ["/segments", "/segments/{id}"])
+def test_a_bad_segment_form_is_answered_by_its_field_and_saves_nothing(
+        admin, known, path, values, field, message):
+    admin.sign_in("marketing")
+    path = path.format(id=known.id)
+    form = {"name": "Fresh", **values}
+    page = admin.submit(path, form, 400).get_data(as_text=True)
+    assert f'data-test="error-{field}">{message}' in page
+    for name, value in form.items():
+        if name not in ("rfm", "store"):  # (lists: the choice is kept by its option)
+            assert f'value="{value}"' in page, name
+    assert [(segment.name, segment.rules) for segment in Segment.select().order_by(
+        Segment.name)] == [("Other", {}), ("Taken", {})]
+    counted = admin.submit("/segments/count", form, 200, form_page="/segments")
+    assert f"{field}: {message}" in counted.get_data(as_text=True) or field == "name"
+
+
+def test_known_categories_and_stores_make_rules(admin, known):
+    admin.sign_in("marketing")
+    admin.submit("/segments", {"name": "Dairy at one", "category": "Dairy",
+                               "store": "store-1", "rfm": "loyal"}, 302)
+    assert Segment.get(Segment.name == "Dairy at one").rules == {
+        "category": "Dairy", "store": "store-1", "rfm": "loyal"}
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/segments/404", 404), ("/segments/99999999999999999999", 404),
+    ("/segments/404/members.csv", 404), ("/segments/-1", 404)])
+def test_an_unknown_segment_is_not_found(admin, known, path, status):
+    admin.sign_in("marketing")
+    admin.page(path, status)
+
+
+@pytest.mark.parametrize("path", ["/segments", "/segments/count", "/segments/rfm"])
+def test_a_segment_form_without_its_csrf_token_is_refused(admin, known, path):
+    admin.sign_in("marketing")
+    admin.forged(path, {"name": "Forged"})
+    assert Segment.select().count() == 2
