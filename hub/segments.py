@@ -8,7 +8,8 @@ those make (``LABELS``). ``recompute`` replaces them all in one transaction.
 
 **Rules** (a Segment's ``rules``): all must hold. Money is minor units; days count back
 from today; ``category``/``store`` mean the customer bought some of that category / in
-that store (net of refunds, from ``CustomerSpend``, which the reports keep).
+that store (net of refunds, from ``CustomerSpend``, which the reports keep); ``tier`` the
+loyalty programme's tier by what they have spent, as the programme has it now.
 """
 from datetime import date, timedelta
 
@@ -17,6 +18,7 @@ from peewee import Case, Select, fn
 from shared.money import format_money, parse_money
 from shared.times import now
 
+from . import loyalty_program
 from .accounts import audit
 from .models import CustomerSpend, CustomerStats, Product, RfmScore, Segment, Store
 
@@ -37,7 +39,7 @@ RULES = {
     "active_days": ("count", "Bought in the last … days"),
     "lapsed_days": ("count", "No purchase for … days"),
     "category": ("text", "Bought in category"), "store": ("text", "Bought at store"),
-    "rfm": ("label", "RFM segment"),
+    "rfm": ("label", "RFM segment"), "tier": ("tier", "Loyalty tier"),
 }
 
 
@@ -106,6 +108,9 @@ def check(values, exponent=2):
                 rules[name] = int(text)
         elif kind == "label" and text not in labels:
             errors[name] = f"one of {', '.join(sorted(labels))}"
+        elif kind == "tier" and text not in tier_names():
+            errors[name] = (f"one of {', '.join(tier_names())}" if tier_names()
+                            else "the loyalty programme has no tiers")
         elif len(text) > 100:
             errors[name] = "at most 100 characters"
         elif kind == "text" and not _known(name, text):
@@ -152,10 +157,28 @@ def members(rules, today=None):
                                           & (CustomerSpend.amount > 0))),
         "rfm": lambda value: stats.customer.in_(RfmScore.select(RfmScore.customer).where(
             RfmScore.label == value)),
+        "tier": lambda value: _in_tier(stats, value),
     }
     for name, value in rules.items():
         query = query.where(conditions[name](value))
     return query
+
+
+def tier_names():
+    return [tier["name"] for tier in loyalty_program.current().tiers]
+
+
+def _in_tier(stats, name):
+    """The programme's tier ``name`` as a condition on what was spent: from its minimum to
+    the next tier's (no one, for a tier the programme no longer has)."""
+    tiers = loyalty_program.current().tiers
+    for number, tier in enumerate(tiers):
+        if tier["name"] == name:
+            condition = stats.spent >= tier["min_spent"]
+            if number + 1 < len(tiers):
+                condition &= stats.spent < tiers[number + 1]["min_spent"]
+            return condition
+    return stats.customer.is_null()
 
 
 def count(rules, today=None):

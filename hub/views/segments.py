@@ -25,7 +25,8 @@ bp = Blueprint("segments", __name__)
 def _page(item, values, errors, status=200):
     return render_template(
         "segments.html", item=item, values=values, errors=errors, rules=segments.RULES,
-        labels=[name for name, _ in segments.LABELS],
+        options={"label": [name for name, _ in segments.LABELS],
+                 "tier": segments.tier_names()},
         stores=[store.code for store in Store.select().order_by(Store.code)],
         saved=[(segment, segments.count(segment.rules)) for segment in
                Segment.select().order_by(Segment.name)],

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from hub import segments
-from hub.models import CustomerStats, Product, RfmScore, Segment, Store
+from hub.models import CustomerStats, LoyaltyProgram, Product, RfmScore, Segment, Store
 from hub.reports import refresh
 from tests.hub.test_reports import result, sell
 
@@ -65,6 +65,26 @@ def test_bad_rules_are_refused_by_field(hub_db, values, field, message):
         segments.save("mo", "Big spenders", values)
     assert message in refused.value.fields[field]
     assert Segment.select().count() == 0
+
+
+def test_a_tier_rule_selects_by_what_the_programme_says_now(hub_db):
+    for number, spent in enumerate((0, 4999, 5000, 19999, 20000, 90000)):
+        customer(number, 1, spent, "2026-11-01")
+    with pytest.raises(segments.SegmentError, match="no tiers"):
+        segments.check({"tier": "Gold"})
+    LoyaltyProgram.update(tiers=[{"name": "Silver", "min_spent": 5000, "multiplier": "1.5"},
+                                 {"name": "Gold", "min_spent": 20000, "multiplier": "2"}]
+                          ).execute()
+    assert segments.check({"tier": "Silver"}) == {"tier": "Silver"}
+    with pytest.raises(segments.SegmentError, match="one of Silver, Gold"):
+        segments.check({"tier": "Bronze"})
+    assert segments.count({"tier": "Silver"}) == 2
+    assert segments.count({"tier": "Gold"}) == 2
+    assert segments.count({"tier": "Gold", "min_spent": 50000}) == 1
+    LoyaltyProgram.update(tiers=[{"name": "Silver", "min_spent": 10000,
+                                  "multiplier": "1.5"}]).execute()
+    assert segments.count({"tier": "Silver"}) == 3  # no Gold above it now
+    assert segments.count({"tier": "Gold"}) == 0  # a tier no longer in the programme
 
 
 def test_marketing_builds_a_segment_with_a_live_count(admin, hub_app):
