@@ -812,6 +812,9 @@ class Campaign(HubModel):
     targeted = IntegerField(default=0)  # customers sent a code
     held_out = IntegerField(default=0)
     unreachable = IntegerField(default=0)  # in the segment, with no email or no consent
+    # What each group has spent since the launch (net of refunds), kept by the ingest.
+    target_spent = BigIntegerField(default=0)
+    holdout_spent = BigIntegerField(default=0)
     created_by = CharField()
     created_at = DateTimeField(default=now)
     launched_at = DateTimeField(null=True)
@@ -830,6 +833,8 @@ class CampaignRecipient(HubModel):
     mail = CharField(default="pending")
     mail_error = CharField(default="")
     mailed_at = DateTimeField(null=True)
+    spent = BigIntegerField(default=0)  # since the launch, net of refunds (the ingest's)
+    purchases = IntegerField(default=0)
 
     class Meta:
         indexes = ((("campaign", "mail"), False), (("campaign", "customer"), True),

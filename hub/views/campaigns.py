@@ -38,8 +38,11 @@ def _form_values(item):
 @bp.get("/campaigns")
 @requires("campaigns.view")
 def list_page():
-    rows = [(item, campaign_results.results(item) if item.launched_at else None)
-            for item in Campaign.select().order_by(Campaign.created_at.desc())]
+    redeemed = campaign_results.redemptions()
+    rows = [(item, campaign_results.results(item, redeemed=redeemed.get(item.id, (0, 0, 0, 0)))
+             if item.launched_at else None)
+            for item in Campaign.select(Campaign, Promotion).join(Promotion)
+            .order_by(Campaign.created_at.desc())]
     return render_template("campaigns.html", rows=rows, mail_ready=mail.configured())
 
 
@@ -71,7 +74,8 @@ def _page(item, values, errors, status=200):
         promotions=[promotion for promotion in Promotion.select().order_by(Promotion.code)
                     if promotion.id not in taken],
         audience=campaigns.audience(item) if item and item.status == "draft" else None,
-        results=campaign_results.results(item) if item and item.launched_at else None,
+        results={**campaign_results.results(item), **campaign_results.details(item)}
+        if item and item.launched_at else None,
         mail_ready=mail.configured(), display=coupons.display), status
 
 

@@ -3,6 +3,7 @@ customers split into a target and a holdout group, a valid unique code each for 
 target, emails sent once each with consent checked again, the codes' key in the stores'
 catalogs, redemptions counted once per sale (a code used twice flagged), and the return
 against the holdout group worked out exactly."""
+import datetime
 from fractions import Fraction
 
 import pytest
@@ -133,8 +134,9 @@ def test_a_server_that_cannot_be_reached_leaves_the_emails_queued(shop):
         == campaign.targeted
 
 
-def sell(database, seq, customer, total, codes=(), discount=0, till="T01", kind="sale"):
-    uuid, at = f"{till}-{seq}", iso(now())
+def sell(database, seq, customer, total, codes=(), discount=0, till="T01", kind="sale",
+         at=None):
+    uuid, at = f"{till}-{seq}", at or iso(now())
     applied = [{"promotion": "WINE10", "times": 1, "discount": discount}] if discount else []
     body = {**SALE, "uuid": uuid, "till": till, "seq": seq, "kind": kind,
             "customer": customer, "completed_at": at, "coupons": list(codes),
@@ -165,12 +167,31 @@ def test_redemptions_count_once_and_the_return_is_measured_against_the_holdout(s
     assert figures["revenue"] == 9000 + 4500
     assert figures["discounts"] == 1000 + 500 + 500
     assert (figures["target_spent"], figures["holdout_spent"]) == (9000 + 4500 - 1000, 3000)
-    assert (figures["target_buyers"], figures["holdout_buyers"]) == (2, 1)
+    details = campaign_results.details(campaign)
+    assert (details["target_buyers"], details["holdout_buyers"]) == (2, 1)
+    assert CampaignRecipient.get(CampaignRecipient.id == first.id).spent == 9000 - 1000
     lift = Fraction(12500, campaign.targeted) - Fraction(3000, campaign.held_out)
     incremental = round(lift * campaign.targeted)
     assert figures["incremental"] == incremental
     assert figures["roi"] == Fraction(incremental - 1000, 2000 + 1000)
     assert figures["redemption_rate"] == Fraction(2, campaign.targeted)
+
+
+def test_only_what_is_spent_while_the_campaign_runs_counts(shop):
+    campaign = campaigns.launch(shop, campaigns.save("marketing", values()), "marketing")
+    Promotion.update(ends_at=now() + datetime.timedelta(days=7)).where(
+        Promotion.code == "WINE10").execute()
+    target = CampaignRecipient.select().where(~CampaignRecipient.holdout).first().customer
+    before = iso(campaign.launched_at - datetime.timedelta(minutes=5))
+    after = iso(now() + datetime.timedelta(days=8))
+    assert sell(shop, 1, target, 1000, at=before) == "applied"  # an offline till, late
+    assert sell(shop, 2, target, 2000, at=after) == "applied"
+    assert sell(shop, 3, target, 4000) == "applied"
+    assert Campaign.get().target_spent == 4000
+    launched = iso(campaign.launched_at)
+    assert campaign_results.window(Campaign.get())[0] == launched
+    assert campaign_results.window(Campaign.get())[1] == iso(
+        Promotion.get(Promotion.code == "WINE10").ends_at)
 
 
 def test_no_holdout_means_no_return_can_be_told(shop):
