@@ -1,11 +1,7 @@
 """Segments: RFM scores and their segments, and segments by rules with a live count as
 they are written; members as CSV for a campaign or a mailing."""
-import csv
-import io
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
@@ -17,7 +13,7 @@ from flask import (
 from .. import segments
 from ..accounts import may
 from ..models import CustomerStats, Segment, Store
-from . import checked_form, current_user, found, requires
+from . import checked_form, csv_download, current_user, found, requires
 
 bp = Blueprint("segments", __name__)
 
@@ -76,11 +72,8 @@ def recompute():
 @requires("segments.view")
 def members(segment_id):
     item = found(Segment, Segment.id, segment_id, "segment")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("customer", "visits", "spent", "last_purchase", "last_store"))
-    for stats in segments.members(item.rules).order_by(CustomerStats.customer):
-        writer.writerow((stats.customer, stats.visits, stats.spent, stats.last_purchase or "",
-                         stats.last_store or ""))
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=segment-{item.id}.csv"})
+    return csv_download(
+        f"segment-{item.id}.csv", ("customer", "visits", "spent", "last_purchase", "last_store"),
+        ((stats.customer, stats.visits, stats.spent, stats.last_purchase or "",
+          stats.last_store or "")
+         for stats in segments.members(item.rules).order_by(CustomerStats.customer)))
