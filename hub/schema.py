@@ -17,7 +17,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from shared.times import now
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _LOCK = 0x74696C6C79  # "tilly": the advisory lock migrations hold on PostgreSQL
 
 
@@ -30,15 +30,27 @@ def _customers_table(database, migrator, migrate):
     adopt_store_customers(database)
 
 
+def _index(database, migrator, migrate, table, columns):
+    """The index of ``columns`` on ``table`` as the models name it, unless it is there (the
+    models made it, in a database from before versions)."""
+    if "_".join((table, *columns)) not in {index.name for index
+                                          in database.get_indexes(table)}:
+        migrate(migrator.add_index(table, columns))
+
+
 def _movements_by_store_and_id(database, migrator, migrate):
     """3: a store's movements since its stock checkpoint, found by (store, id)."""
-    if "stock_movement_store_id" not in {index.name for index
-                                         in database.get_indexes("stock_movement")}:
-        migrate(migrator.add_index("stock_movement", ("store", "id")))
+    _index(database, migrator, migrate, "stock_movement", ("store", "id"))
+
+
+def _sales_by_arrival(database, migrator, migrate):
+    """4: the reports find the sales received since they last looked by (received_at,
+    uuid), not by reading every sale."""
+    _index(database, migrator, migrate, "sale", ("received_at", "uuid"))
 
 
 # version -> step(database, migrator, migrate): brings version - 1 to version.
-MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id}
+MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id, 4: _sales_by_arrival}
 
 
 class SchemaError(RuntimeError):

@@ -7,7 +7,7 @@ import pytest
 
 from hub import reports
 from hub.ingest import apply
-from hub.models import CustomerStats, Product, ReportedSale
+from hub.models import CustomerStats, Product, ReportedSale, ReportFrontier, Sale
 from shared.protocol import Envelope, encode
 from tests.protocol.test_messages import SALE
 
@@ -81,6 +81,19 @@ def test_a_refresh_after_new_sales_adds_only_them(sales):
     assert reports.summary(DAY, DAY)["sold"] == 2050
 
 
+def test_a_sale_received_just_before_the_newest_counted_is_counted_too(sales):
+    # Its transaction committed after the refresh counted a later one: the next refresh
+    # looks back a margin from the newest counted, not from the start of all sales.
+    reports.refresh(sales)
+    newest = ReportFrontier.get().received_at
+    sell(sales, 5, 9, result=result(300, 0, [("MILK", 3, None, 300)]))
+    Sale.update(received_at=newest - datetime.timedelta(minutes=5)).where(
+        Sale.uuid == "T01-5").execute()
+    assert reports.refresh(sales) == 1
+    assert reports.summary(DAY, DAY)["sales"] == 4
+    assert ReportFrontier.get().received_at == newest  # never moved back
+
+
 def test_the_customer_figures(hub_db):
     today = datetime.date(2026, 12, 3)
     CustomerStats.create(customer="C1", visits=3, spent=9000, last_purchase="2026-12-01")
@@ -98,11 +111,17 @@ def test_a_bad_period_is_refused(start, end, message):
 
 
 def test_the_reports_page_and_its_csv(admin, hub_app):
-    sell(hub_app.extensions["hub_db"], 1, 9, result=result(1200, 200, [
-        ("MILK", 2, None, 200), ("WINE", 1, None, 800)]))
+    database = hub_app.extensions["hub_db"]
     admin.sign_in("viewer")
+    assert "No sales counted yet" in admin.page(f"/reports?from={DAY}&to={DAY}")
+    sell(database, 1, 9, result=result(1200, 200, [
+        ("MILK", 2, None, 200), ("WINE", 1, None, 800)]))
+    # The page shows the counts as the scheduled job left them: it never counts itself.
+    assert 'data-test="kpi-sold">0.00<' in admin.page(f"/reports?from={DAY}&to={DAY}")
+    reports.refresh(database)
     page = admin.page(f"/reports?from={DAY}&to={DAY}")
     assert 'data-test="kpi-sold">12.00<' in page and 'data-test="chart-day"' in page
+    assert "Sales counted as of" in page
     csv_text = admin.client.get(f"/reports/products.csv?from={DAY}&to={DAY}").get_data(
         as_text=True)
     assert csv_text.splitlines()[0] == "SKU,Name,Category,Units,Returned,Amount"
