@@ -29,14 +29,15 @@ import random  # noqa: E402
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
-from bench.report import publish, target_lines  # noqa: E402
 from bench.shop import (  # noqa: E402
     STORES,
     analyze,
     arguments,
     baseline_ms,
     bulk,
+    data_line,
     each_database,
+    finish,
     open_shop,
     page_lines,
     percentile,
@@ -208,9 +209,8 @@ def main():
              f"{args.lines:,} sale lines over {len(STORES)} stores; {args.requests} "
              "requests a page through the admin app"]
     for name, result in runs.items():
-        lines.append(f"{name}: data written in {result['generate_s']} s "
-                     f"({', '.join(f'{k} {v:,}' for k, v in result['data'].items())}); "
-                     f"checkpoints of every store in {result['checkpoint_all_s']} s")
+        lines.append(f"{data_line(name, result)}; checkpoints of every store in "
+                     f"{result['checkpoint_all_s']} s")
         lines.append(f"{name}: import of {args.products:,} products: "
                      f"{result['import_new_s']} s new, {result['import_again_s']} s over them")
         lines.append(f"{name}: baselines: sign-in page p50 "
@@ -222,10 +222,7 @@ def main():
         slowest = max(result["import_new_s"], result["import_again_s"])
         targets[f"{name}: import of {args.products:,} products < {IMPORT_S} s "
                 f"({slowest} s)"] = slowest < IMPORT_S
-    report = {"scale": args.scale, "products": args.products, "customers": args.customers,
-              "sale_lines": args.lines, "requests": args.requests, "runs": runs,
-              "targets": targets}
-    publish(report, lines + target_lines(targets), OUT)
+    finish(args, runs, lines, targets, OUT)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from peewee import PostgresqlDatabase
+from peewee import JSONField, PostgresqlDatabase
 
+from bench.report import publish, target_lines
 from hub.accounts import create_user
 from hub.app import create_app
 from hub.models import Store, TaxClass, TaxRate, insert_rows
@@ -62,18 +63,25 @@ def tax_class(n):
 
 
 def bulk(database, model, rows):
-    """Rows (dicts) in chunks: COPY on PostgreSQL, one prepared INSERT on SQLite."""
+    """Rows (dicts) in chunks: COPY on PostgreSQL, one prepared INSERT on SQLite; the
+    model's defaults fill the fields the rows leave out, as ``insert_rows`` does."""
     if not rows:
         return
     if isinstance(database, PostgresqlDatabase):
         columns = list(rows[0])
+        defaults = {field.name: field.default for field in model._meta.sorted_fields
+                    if field.name not in columns and field.default is not None}
+        rows = ({**row, **{name: value() if callable(value) else value
+                           for name, value in defaults.items()}} for row in rows)
+        columns += list(defaults)
         fields = [model._meta.fields[name] for name in columns]
         sql = (f'COPY "{model._meta.table_name}" ('
                + ", ".join(f'"{field.column_name}"' for field in fields) + ") FROM STDIN")
+        as_json = [isinstance(field, JSONField) for field in fields]
         with database.atomic(), database.cursor().copy(sql) as copy:
             for row in rows:
-                copy.write_row([json.dumps(row[name]) if name == "body" else row[name]
-                                for name in columns])
+                copy.write_row([json.dumps(row[name]) if is_json else row[name]
+                                for name, is_json in zip(columns, as_json, strict=True)])
         return
     with database.atomic():
         for start in range(0, len(rows), 50_000):
@@ -136,7 +144,7 @@ def time_pages(client, pages, count, baseline):
     request first asked once to warm it, as a running hub has."""
     timed = {}
     for name, requests in pages.items():
-        for request in dict.fromkeys(requests):
+        for request in requests:
             ask(client, request)
         timed[name] = summary(sample(client, requests, count), baseline)
     return timed
@@ -146,6 +154,11 @@ def page_lines(name, pages):
     return [f"{name}: {page}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms "
             f"({figures['p50_vs_baseline']}x the sign-in page)"
             for page, figures in pages.items()]
+
+
+def data_line(name, result):
+    return (f"{name}: data written in {result['generate_s']} s "
+            f"({', '.join(f'{k} {v:,}' for k, v in result['data'].items())})")
 
 
 def worst_page(name, pages, target_ms):
@@ -190,3 +203,11 @@ def each_database(args, measure):
         with tempfile.TemporaryDirectory() as work, url_of(work) as url:
             runs[name] = measure(url, args, work)
     return runs
+
+
+def finish(args, runs, lines, targets, out):
+    """The run's lines printed, with a PASS/FAIL line per target, and kept as JSON."""
+    report = {"scale": args.scale, "products": args.products, "customers": args.customers,
+              "sale_lines": args.lines, "requests": args.requests, "runs": runs,
+              "targets": targets}
+    publish(report, lines + target_lines(targets), out)
