@@ -16,7 +16,7 @@ import logging
 from collections import namedtuple
 from datetime import date, datetime, timedelta
 
-from peewee import JOIN, Tuple, fn
+from peewee import JOIN, Select, Tuple, fn
 
 from shared.times import now
 
@@ -248,30 +248,38 @@ def summary(start, end, store=None):
     return total
 
 
+def _by_sku(start, end, store):
+    """Each product's units, amount and returns in the period: the product table is then
+    joined to each product once, not to each of its days."""
+    return (ProductDay.select(ProductDay.sku, fn.SUM(ProductDay.units).alias("units"),
+                              fn.SUM(ProductDay.amount).alias("amount"),
+                              fn.SUM(ProductDay.returned).alias("returned"))
+            .where(_within(ProductDay, start, end, store)).group_by(ProductDay.sku))
+
+
 def products(start, end, store=None, limit=50, by="amount"):
     """The top products by amount (or units), with their names and categories."""
-    amount, units = fn.SUM(ProductDay.amount), fn.SUM(ProductDay.units)
-    order = amount if by == "amount" else units
-    query = (ProductDay.select(ProductDay.sku, units, amount, fn.SUM(ProductDay.returned),
-                               Product.name, Product.category)
-             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == ProductDay.sku))
-             .where(_within(ProductDay, start, end, store))
-             .group_by(ProductDay.sku, Product.name, Product.category)
-             .order_by(order.desc(), ProductDay.sku).limit(limit))
+    order = fn.SUM(ProductDay.amount if by == "amount" else ProductDay.units)
+    top = _by_sku(start, end, store).order_by(order.desc(), ProductDay.sku).limit(limit) \
+        .alias("top")
+    query = (Select([top], [top.c.sku, top.c.units, top.c.amount, top.c.returned,
+                            Product.name, Product.category])
+             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == top.c.sku))
+             .order_by(getattr(top.c, by).desc(), top.c.sku))
     return [{"key": sku, "name": name or sku, "category": category or "",
              "units": int(units or 0), "amount": int(amount or 0),
              "returned": int(returned or 0)}
-            for sku, units, amount, returned, name, category in query.tuples()]
+            for sku, units, amount, returned, name, category
+            in query.bind(ProductDay._meta.database).tuples()]
 
 
 def categories(start, end, store=None):
-    amount = fn.SUM(ProductDay.amount)
-    query = (ProductDay.select(Product.category, fn.SUM(ProductDay.units), amount)
-             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == ProductDay.sku))
-             .where(_within(ProductDay, start, end, store))
+    sold = _by_sku(start, end, store).alias("sold")
+    query = (Select([sold], [Product.category, fn.SUM(sold.c.units), fn.SUM(sold.c.amount)])
+             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == sold.c.sku))
              .group_by(Product.category))
     found = {}  # no category and an unknown product are alike: "(none)"
-    for name, units, total in query.tuples():
+    for name, units, total in query.bind(ProductDay._meta.database).tuples():
         entry = found.setdefault(name or "(none)", {"key": name or "(none)", "units": 0,
                                                    "amount": 0})
         entry["units"] += int(units or 0)
