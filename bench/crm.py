@@ -13,9 +13,11 @@ Timed: ``segments.recompute`` (every customer's RFM scores) and ``reports.refres
 sale counted into the report tables), each also as a multiple of a plain read of what it
 reads (the statistics; the sales' bodies), then pages through the Flask app (test client,
 signed in as an admin), each asked once to warm it and then ``--requests`` times: the
-customer page of customers with purchases, the dashboard (the reports page) and the live
-count of segments by a few rule sets, set against the sign-in page measured in the same
-process. On SQLite (a temp file) and PostgreSQL (a scratch database, tests/postgres.py).
+customer page of customers with purchases, the dashboard (the reports page: its default
+30 days, and a quarter of one store), the live count of segments by a few rule sets and
+the segments page, set against the sign-in page measured in the same process; and, not a
+target, the dashboard of the whole year, 5 times. On SQLite (a temp file) and PostgreSQL
+(a scratch database, tests/postgres.py).
 
     .venv/bin/python bench/crm.py [--scale 1.0] [--requests 50] [--db sqlite|postgresql]
 """
@@ -268,17 +270,18 @@ def measure(url, args, work):
         some = [code for (code,) in CustomerStats.select(CustomerStats.customer)
                 .order_by(CustomerStats.customer).tuples()]
     picked = regulars + rng.sample(some, 17)
-    today = date.today()
     pages = {
         "customer page": [f"/customers/{code}" for code in picked],
-        "dashboard, last 30 days": ["/reports"],
+        "dashboard (the last 30 days)": ["/reports"],
         "dashboard, a quarter in one store": [
-            f"/reports?from={today - timedelta(days=90)}&to={today}&store=S03"],
-        "dashboard, the whole year": [f"/reports?from={today - timedelta(days=DAYS)}"],
+            f"/reports?from={date.today() - timedelta(days=90)}&store=S03"],
         "segment live count": segment_forms(client),
         "segments page": ["/segments"],
     }
     result["pages"] = shop.time_pages(client, pages, args.requests, baseline)
+    # Beyond the target: a year of every store adds up every product's 1.7 M days.
+    result["year"] = shop.time_pages(client, {"dashboard, the whole year": [
+        f"/reports?from={date.today() - timedelta(days=DAYS)}"]}, 5, baseline)
     return result
 
 
@@ -305,6 +308,8 @@ def main():
         lines.append(f"{name}: baseline: sign-in page p50 "
                      f"{result['baseline']['sign-in page p50_ms']} ms")
         lines += shop.page_lines(name, result["pages"])
+        lines += [f"{line} (5 requests; not a target)"
+                  for line in shop.page_lines(name, result["year"])]
         targets[f"{name}: RFM recompute < {RFM_S} s ({jobs_done['rfm_s']} s)"] = \
             jobs_done["rfm_s"] < RFM_S
         target, ok = shop.worst_page(name, result["pages"], PAGE_P95_MS)

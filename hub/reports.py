@@ -12,6 +12,7 @@ tills' completion times, in UTC. Amounts are minor units: sales are what custome
 tax included; product amounts are the line prices after discounts; refunds count
 against both.
 """
+import heapq
 import logging
 from collections import namedtuple
 from datetime import date, datetime, timedelta
@@ -248,42 +249,41 @@ def summary(start, end, store=None):
     return total
 
 
-def _by_sku(start, end, store):
-    """Each product's units, amount and returns in the period: the product table is then
-    joined to each product once, not to each of its days."""
-    return (ProductDay.select(ProductDay.sku, fn.SUM(ProductDay.units).alias("units"),
-                              fn.SUM(ProductDay.amount).alias("amount"),
-                              fn.SUM(ProductDay.returned).alias("returned"))
-            .where(_within(ProductDay, start, end, store)).group_by(ProductDay.sku))
-
-
-def products(start, end, store=None, limit=50, by="amount"):
-    """The top products by amount (or units), with their names and categories."""
-    order = fn.SUM(ProductDay.amount if by == "amount" else ProductDay.units)
-    top = _by_sku(start, end, store).order_by(order.desc(), ProductDay.sku).limit(limit) \
-        .alias("top")
-    query = (Select([top], [top.c.sku, top.c.units, top.c.amount, top.c.returned,
-                            Product.name, Product.category])
-             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == top.c.sku))
-             .order_by(getattr(top.c, by).desc(), top.c.sku))
-    return [{"key": sku, "name": name or sku, "category": category or "",
-             "units": int(units or 0), "amount": int(amount or 0),
-             "returned": int(returned or 0)}
+def sold(start, end, store=None):
+    """[(sku, units, amount, returned, name, category)] of each product sold in the
+    period: the top products and the categories both come from this one pass over the
+    period's days, which is most of a report's time. Each product's days are added up
+    first, so the product table is joined to each product once, not to each day."""
+    day = ProductDay
+    totals = (day.select(day.sku, fn.SUM(day.units).alias("units"),
+                         fn.SUM(day.amount).alias("amount"),
+                         fn.SUM(day.returned).alias("returned"))
+              .where(_within(day, start, end, store)).group_by(day.sku).alias("totals"))
+    query = (Select([totals], [totals.c.sku, totals.c.units, totals.c.amount,
+                               totals.c.returned, Product.name, Product.category])
+             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == totals.c.sku)))
+    return [(sku, int(units or 0), int(amount or 0), int(returned or 0), name or sku,
+             category or "")
             for sku, units, amount, returned, name, category
-            in query.bind(ProductDay._meta.database).tuples()]
+            in query.bind(day._meta.database).tuples()]
 
 
-def categories(start, end, store=None):
-    sold = _by_sku(start, end, store).alias("sold")
-    query = (Select([sold], [Product.category, fn.SUM(sold.c.units), fn.SUM(sold.c.amount)])
-             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == sold.c.sku))
-             .group_by(Product.category))
+def products(sold_rows, limit=50, by="amount"):
+    """The top products of ``sold`` by amount (or units), with names and categories."""
+    order = 2 if by == "amount" else 1
+    top = heapq.nsmallest(limit, sold_rows, key=lambda row: (-row[order], row[0]))
+    return [{"key": sku, "name": name, "category": category, "units": units,
+             "amount": amount, "returned": returned}
+            for sku, units, amount, returned, name, category in top]
+
+
+def categories(sold_rows):
     found = {}  # no category and an unknown product are alike: "(none)"
-    for name, units, total in query.bind(ProductDay._meta.database).tuples():
-        entry = found.setdefault(name or "(none)", {"key": name or "(none)", "units": 0,
-                                                   "amount": 0})
-        entry["units"] += int(units or 0)
-        entry["amount"] += int(total or 0)
+    for _, units, amount, _, _, category in sold_rows:
+        entry = found.setdefault(category or "(none)", {"key": category or "(none)",
+                                                       "units": 0, "amount": 0})
+        entry["units"] += units
+        entry["amount"] += amount
     return sorted(found.values(), key=lambda entry: (-entry["amount"], entry["key"]))
 
 
