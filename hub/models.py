@@ -246,6 +246,21 @@ class ProductDay(HubModel):
                    (("day", "store", "sku", "units", "amount", "returned"), False))
 
 
+class CategoryDay(HubModel):
+    """One category's units and line amounts in one store on one day, the product's
+    category when the sale was counted: a period's categories without adding up every
+    product's days."""
+
+    day = CharField()
+    store = CharField()
+    category = CharField()  # "" for none, or a product the catalog does not know
+    units = BigIntegerField(default=0)
+    amount = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("day", "store", "category"), True),)
+
+
 class TaxDay(HubModel):
     day = CharField()
     store = CharField()
@@ -485,7 +500,8 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion, ReportedSale, ReportFrontier, SalesHour, ProductDay, TaxDay, ProductPair,
+          CatalogVersion, ReportedSale, ReportFrontier, SalesHour, ProductDay, CategoryDay,
+          TaxDay, ProductPair,
           CustomerSpend, RfmScore, Segment, Voucher, StoreCredit, TenderEntry, TenderRequest,
           LoyaltyProgram)
 

@@ -4,7 +4,8 @@ repeat rate, churn, lifetime value), and which products are bought together
 (``ProductPair``, for ``hub/recommendations.py``).
 
 Reports never read every sale: ``refresh`` counts each sale the ingest received once into
-small tables (``SalesHour``, ``ProductDay``, ``TaxDay``), in one transaction with the
+small tables (``SalesHour``, ``ProductDay``, ``CategoryDay``, ``TaxDay``; a product's
+category as it was when counted), in one transaction with the
 mark that it was counted (``ReportedSale``), so a sale is never counted twice and a
 report is as fresh as the last refresh (the catalog server's scheduled job, every 10
 seconds: ``hub/catalog_push.py``; a page never counts inside its request). Times are the
@@ -12,17 +13,17 @@ tills' completion times, in UTC. Amounts are minor units: sales are what custome
 tax included; product amounts are the line prices after discounts; refunds count
 against both.
 """
-import heapq
 import logging
 from collections import namedtuple
 from datetime import date, datetime, timedelta
 
-from peewee import JOIN, Select, Tuple, fn
+from peewee import JOIN, SQL, Select, Tuple, fn
 
 from shared.times import now
 
 from .loyalty import survivors_of
 from .models import (
+    CategoryDay,
     CustomerSpend,
     CustomerStats,
     Product,
@@ -70,7 +71,8 @@ def _read(sale):
                 [(str(tax["id"]), int(tax["amount"])) for tax in result["taxes"]])
 
 
-def _count(sale, read, hours, products, taxes):
+def _count(sale, read, categories, hours, products, kinds, taxes):
+    """The sale added to the hours, products, categories (``kinds``) and taxes."""
     day, hour, cashier, total, tax_total, lines, rates = read
     sign = -1 if sale.kind == "refund" else 1
     slot = hours.setdefault((day, hour, sale.store, sale.till, cashier), {
@@ -89,6 +91,10 @@ def _count(sale, read, hours, products, taxes):
         entry["amount"] += sign * net
         if sign < 0:
             entry["returned"] += units
+        entry = kinds.setdefault((day, sale.store, categories.get(sku) or ""),
+                                 {"units": 0, "amount": 0})
+        entry["units"] += sign * units
+        entry["amount"] += sign * net
     for rate, amount in rates:
         entry = taxes.setdefault((day, sale.store, rate), {"amount": 0})
         entry["amount"] += sign * amount
@@ -172,13 +178,13 @@ def refresh(database, batch=BATCH):
             after = last
             marks = [{"sale": sale.uuid} for sale in sales]
             readable = _readable(sales)
-            hours, products, taxes, pairs, spend = {}, {}, {}, {}, {}
+            hours, products, kinds, taxes, pairs, spend = {}, {}, {}, {}, {}, {}
             categories = dict(Product.select(Product.sku, Product.category).where(
                 Product.sku.in_(list({sku for _, read in readable for sku, _, _ in read.lines})))
                 .tuples())
             survivors = survivors_of({sale.customer for sale in sales if sale.customer})
             for sale, read in readable:
-                _count(sale, read, hours, products, taxes)
+                _count(sale, read, categories, hours, products, kinds, taxes)
                 if sale.kind == "sale":
                     _pairs(read.lines, pairs)
                 if sale.customer:
@@ -188,11 +194,26 @@ def refresh(database, batch=BATCH):
             insert_rows(ReportedSale, marks)
             _add(SalesHour, ("day", "hour", "store", "till", "cashier"), hours)
             _add(ProductDay, ("day", "store", "sku"), products)
+            _add(CategoryDay, ("day", "store", "category"), kinds)
             _add(TaxDay, ("day", "store", "rate"), taxes)
             _add(ProductPair, ("a", "b"), pairs)
             _add(CustomerSpend, ("customer", "store", "category"), spend)
             _counted_up_to(after[0])
         counted += len(marks)
+
+
+def count_categories(database):
+    """Schema version 4: the categories' counts made from the products' counted so far
+    (with the categories the products have now)."""
+    database.create_tables([CategoryDay])
+    category = fn.COALESCE(Product.category, SQL("''"))  # a literal: the same in GROUP BY
+    CategoryDay.insert_from(
+        ProductDay.select(ProductDay.day, ProductDay.store, category,
+                          fn.SUM(ProductDay.units), fn.SUM(ProductDay.amount))
+        .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == ProductDay.sku))
+        .group_by(ProductDay.day, ProductDay.store, category),
+        [CategoryDay.day, CategoryDay.store, CategoryDay.category, CategoryDay.units,
+         CategoryDay.amount]).execute()
 
 
 def freshness():
@@ -249,42 +270,35 @@ def summary(start, end, store=None):
     return total
 
 
-def sold(start, end, store=None):
-    """[(sku, units, amount, returned, name, category)] of each product sold in the
-    period: the top products and the categories both come from this one pass over the
-    period's days, which is most of a report's time. Each product's days are added up
-    first, so the product table is joined to each product once, not to each day."""
+def products(start, end, store=None, limit=50, by="amount"):
+    """The top products by amount (or units), with their names and categories. Each
+    product's days are added up first (from an index that holds their figures), and the
+    product table joined to the top ones only."""
     day = ProductDay
-    totals = (day.select(day.sku, fn.SUM(day.units).alias("units"),
-                         fn.SUM(day.amount).alias("amount"),
-                         fn.SUM(day.returned).alias("returned"))
-              .where(_within(day, start, end, store)).group_by(day.sku).alias("totals"))
-    query = (Select([totals], [totals.c.sku, totals.c.units, totals.c.amount,
-                               totals.c.returned, Product.name, Product.category])
-             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == totals.c.sku)))
-    return [(sku, int(units or 0), int(amount or 0), int(returned or 0), name or sku,
-             category or "")
+    order = fn.SUM(day.amount if by == "amount" else day.units)
+    top = (day.select(day.sku, fn.SUM(day.units).alias("units"),
+                      fn.SUM(day.amount).alias("amount"), fn.SUM(day.returned).alias("returned"))
+           .where(_within(day, start, end, store)).group_by(day.sku)
+           .order_by(order.desc(), day.sku).limit(limit).alias("top"))
+    query = (Select([top], [top.c.sku, top.c.units, top.c.amount, top.c.returned,
+                            Product.name, Product.category])
+             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == top.c.sku))
+             .order_by(getattr(top.c, by).desc(), top.c.sku))
+    return [{"key": sku, "name": name or sku, "category": category or "",
+             "units": int(units or 0), "amount": int(amount or 0),
+             "returned": int(returned or 0)}
             for sku, units, amount, returned, name, category
             in query.bind(day._meta.database).tuples()]
 
 
-def products(sold_rows, limit=50, by="amount"):
-    """The top products of ``sold`` by amount (or units), with names and categories."""
-    order = 2 if by == "amount" else 1
-    top = heapq.nsmallest(limit, sold_rows, key=lambda row: (-row[order], row[0]))
-    return [{"key": sku, "name": name, "category": category, "units": units,
-             "amount": amount, "returned": returned}
-            for sku, units, amount, returned, name, category in top]
-
-
-def categories(sold_rows):
-    found = {}  # no category and an unknown product are alike: "(none)"
-    for _, units, amount, _, _, category in sold_rows:
-        entry = found.setdefault(category or "(none)", {"key": category or "(none)",
-                                                       "units": 0, "amount": 0})
-        entry["units"] += units
-        entry["amount"] += amount
-    return sorted(found.values(), key=lambda entry: (-entry["amount"], entry["key"]))
+def categories(start, end, store=None):
+    amount = fn.SUM(CategoryDay.amount)
+    query = (CategoryDay.select(CategoryDay.category, fn.SUM(CategoryDay.units), amount)
+             .where(_within(CategoryDay, start, end, store)).group_by(CategoryDay.category)
+             .order_by(amount.desc(), CategoryDay.category))
+    # No category and an unknown product are alike: "(none)".
+    return [{"key": name or "(none)", "units": int(units or 0), "amount": int(total or 0)}
+            for name, units, total in query.tuples()]
 
 
 def taxes(start, end, store=None):

@@ -43,17 +43,20 @@ def _movements_by_store_and_id(database, migrator, migrate):
     _index(database, migrator, migrate, "stock_movement", ("store", "id"))
 
 
-def _report_indexes(database, migrator, migrate):
+def _report_counts(database, migrator, migrate):
     """4: the reports find the sales received since they last looked by (received_at,
-    uuid), not by reading every sale, and add up a period's products from an index that
-    holds their figures."""
+    uuid), not by reading every sale; add up a period's products from an index that holds
+    their figures; and count the categories apart, from the products counted so far."""
+    from .reports import count_categories  # noqa: PLC0415 (it imports the models)
+
     _index(database, migrator, migrate, "sale", ("received_at", "uuid"))
     _index(database, migrator, migrate, "product_day",
            ("day", "store", "sku", "units", "amount", "returned"))
+    count_categories(database)
 
 
 # version -> step(database, migrator, migrate): brings version - 1 to version.
-MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id, 4: _report_indexes}
+MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id, 4: _report_counts}
 
 
 class SchemaError(RuntimeError):

@@ -43,17 +43,14 @@ def _filters():
     return start, end, store
 
 
-def _table(name, start, end, store, sold=None):
-    """(title, columns, rows) of the table ``name``; ``sold``: ``reports.sold`` of the
-    period, if the caller has it (the products and categories are made from it)."""
+def _table(name, start, end, store):
+    """(title, columns, rows) of the table ``name``."""
     if name in TABLES:
         title, dimension = TABLES[name]
         return title, SALES_COLUMNS, reports.sales_by(dimension, start, end, store)
-    if name == "taxes":
-        return *OTHER[name], reports.taxes(start, end, store)
     if name in OTHER:
-        rows = reports.sold(start, end, store) if sold is None else sold
-        return *OTHER[name], getattr(reports, name)(rows)
+        title, columns = OTHER[name]
+        return title, columns, getattr(reports, name)(start, end, store)
     abort(404, f"no report {name}: one of {', '.join((*TABLES, *OTHER))}")
 
 
@@ -61,8 +58,7 @@ def _table(name, start, end, store, sold=None):
 @requires("reports.view")
 def page():
     start, end, store = _filters()
-    sold = reports.sold(start, end, store)
-    tables = {name: _table(name, start, end, store, sold) for name in (*TABLES, *OTHER)}
+    tables = {name: _table(name, start, end, store) for name in (*TABLES, *OTHER)}
     return render_template("reports.html", start=start, end=end, store=store,
                            stores=Store.select().order_by(Store.code), tables=tables,
                            summary=reports.summary(start, end, store),

@@ -63,17 +63,16 @@ def test_each_sale_is_counted_once_and_refunds_count_against_it(sales):
 
 def test_products_categories_and_taxes(sales):
     reports.refresh(sales)
-    sold = reports.sold(DAY, DAY)
     top = {row["key"]: (row["units"], row["amount"], row["returned"], row["category"])
-           for row in reports.products(sold)}
+           for row in reports.products(DAY, DAY)}
     assert top == {"MILK": (4, 400, 1, "Dairy"), "WINE": (1, 800, 0, ""),
                    "APPLE": (450, 250, 0, "")}
-    assert [row["key"] for row in reports.products(sold, by="units")][0] == "APPLE"
-    assert [row["key"] for row in reports.products(sold, limit=1)] == ["WINE"]
-    assert {row["key"]: row["amount"] for row in reports.categories(sold)} == {
+    assert [row["key"] for row in reports.products(DAY, DAY, by="units")][0] == "APPLE"
+    assert [row["key"] for row in reports.products(DAY, DAY, limit=1)] == ["WINE"]
+    assert {row["key"]: row["amount"] for row in reports.categories(DAY, DAY)} == {
         "Dairy": 400, "(none)": 1050}
     assert reports.taxes(DAY, DAY) == [{"key": "vat20", "amount": 200}]
-    assert reports.sold(DAY, DAY, store="elsewhere") == []
+    assert reports.products(DAY, DAY, store="elsewhere") == []
 
 
 def test_a_refresh_after_new_sales_adds_only_them(sales):
