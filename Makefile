@@ -74,6 +74,7 @@ bench: setup
 	$(PY) bench/till.py
 	$(PY) bench/ingest.py
 	$(PY) bench/hub.py
+	$(PY) bench/crm.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache bench/out tests/artifacts var

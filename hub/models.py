@@ -58,7 +58,8 @@ class Sale(HubModel):
     received_at = DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("store", "till", "seq"), True),)
+        # (received_at, uuid): the reports find the sales received since they last looked.
+        indexes = ((("store", "till", "seq"), True), (("received_at", "uuid"), False))
 
 
 class ZReport(HubModel):
@@ -201,6 +202,14 @@ class ReportedSale(HubModel):
     sale = CharField(primary_key=True)  # the sale's UUID
 
 
+class ReportFrontier(HubModel):
+    """One row: the newest sale counted in the reports was received at ``received_at``, and
+    a refresh last ended at ``refreshed_at`` (``hub/reports.py``)."""
+
+    received_at = DateTimeField()
+    refreshed_at = DateTimeField(default=now)
+
+
 class SalesHour(HubModel):
     """Sales and refunds of one store, till and cashier in one hour (UTC): what the
     reports add up instead of reading every sale."""
@@ -231,7 +240,25 @@ class ProductDay(HubModel):
     returned = BigIntegerField(default=0)  # the units returned
 
     class Meta:
-        indexes = ((("day", "store", "sku"), True),)
+        # The second holds what a report adds up: a period's days are read from the index
+        # alone (on SQLite in half the time of the rows).
+        indexes = ((("day", "store", "sku"), True),
+                   (("day", "store", "sku", "units", "amount", "returned"), False))
+
+
+class CategoryDay(HubModel):
+    """One category's units and line amounts in one store on one day, the product's
+    category when the sale was counted: a period's categories without adding up every
+    product's days."""
+
+    day = CharField()
+    store = CharField()
+    category = CharField()  # "" for none, or a product the catalog does not know
+    units = BigIntegerField(default=0)
+    amount = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("day", "store", "category"), True),)
 
 
 class TaxDay(HubModel):
@@ -474,7 +501,8 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion, ReportedSale, SalesHour, ProductDay, TaxDay, ProductPair,
+          CatalogVersion, ReportedSale, ReportFrontier, SalesHour, ProductDay, CategoryDay,
+          TaxDay, ProductPair,
           CustomerSpend, RfmScore, Segment, Voucher, StoreCredit, TenderEntry, TenderRequest,
           LoyaltyProgram)
 
@@ -484,13 +512,17 @@ MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockM
 MAX_PARAMETERS = 30_000
 
 
-def insert_rows(model, rows, skip_conflicts=False, returning=None):
+def insert_rows(model, rows, skip_conflicts=False, returning=None, add_on=None):
     """Insert ``rows`` (dicts with the same keys) through multi-row statements built once,
     and return how many went in. The ingest writes several rows for each of thousands of
     sales a second, and peewee building each row's SQL anew was most of that cost; a
     statement of many rows is also one round trip to PostgreSQL.
     ``skip_conflicts``: a row that clashes with one already there is left out (ON CONFLICT
-    DO NOTHING, the same on SQLite and PostgreSQL). ``returning``: a field; then the list
+    DO NOTHING, the same on SQLite and PostgreSQL). ``add_on``: the names of the fields of
+    a unique index; a row that clashes there adds its other given fields to the row
+    already there (a total kept up to date); on PostgreSQL those rows go as one JSON
+    parameter, as psycopg reads a statement's text in Python, about 10 µs a placeholder,
+    and the reports' totals are millions of values. ``returning``: a field; then the list
     of its values in the rows that went in is returned instead (RETURNING)."""
     if not rows:
         return [] if returning is not None else 0
@@ -512,9 +544,19 @@ def insert_rows(model, rows, skip_conflicts=False, returning=None):
         for (_, default), convert in default_converters:
             row_values.append(convert(default() if callable(default) else default))
         values.append(row_values)
+    head = f"INSERT INTO {quoted[0]} ({', '.join(quoted[1:])}) "
+    if add_on and isinstance(database, peewee.PostgresqlDatabase):
+        columns = [field.column_name for field in fields]
+        with peewee.__exception_wrapper__:
+            return database.cursor().execute(
+                f"{head}SELECT {', '.join(quoted[1:])} FROM json_populate_recordset("
+                f"NULL::{quoted[0]}, %s){_adding(model, quoted[0], given, add_on)}",
+                [json.dumps([dict(zip(columns, row_values, strict=True))
+                             for row_values in values], default=str)]).rowcount
     placeholder = f"({', '.join([database.param] * len(fields))})"
-    head = f"INSERT INTO {quoted[0]} ({', '.join(quoted[1:])}) VALUES "
+    head += "VALUES "
     tail = ((" ON CONFLICT DO NOTHING" if skip_conflicts else "")
+            + (_adding(model, quoted[0], given, add_on) if add_on else "")
             + (f" RETURNING {quote(database, returning.column_name)}"
                if returning is not None else ""))
     per_statement = max(1, MAX_PARAMETERS // len(fields))
@@ -530,6 +572,15 @@ def insert_rows(model, rows, skip_conflicts=False, returning=None):
             else:
                 count += cursor.rowcount
     return returned if returning is not None else count
+
+
+def _adding(model, table, given, keys):
+    """The ON CONFLICT clause of ``insert_rows(add_on=keys)``."""
+    column = {name: quote(model._meta.database, model._meta.fields[name].column_name)
+              for name in given}
+    return (f" ON CONFLICT ({', '.join(column[name] for name in keys)}) DO UPDATE SET "
+            + ", ".join(f"{column[name]} = {table}.{column[name]} + excluded.{column[name]}"
+                        for name in given if name not in keys))
 
 
 def execute_rows(database, sql, rows):

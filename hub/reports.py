@@ -4,35 +4,44 @@ repeat rate, churn, lifetime value), and which products are bought together
 (``ProductPair``, for ``hub/recommendations.py``).
 
 Reports never read every sale: ``refresh`` counts each sale the ingest received once into
-small tables (``SalesHour``, ``ProductDay``, ``TaxDay``), in one transaction with the
+small tables (``SalesHour``, ``ProductDay``, ``CategoryDay``, ``TaxDay``; a product's
+category as it was when counted), in one transaction with the
 mark that it was counted (``ReportedSale``), so a sale is never counted twice and a
-report is as fresh as the last refresh (each report page refreshes first). Times are the
+report is as fresh as the last refresh (the catalog server's scheduled job, every 10
+seconds: ``hub/catalog_push.py``; a page never counts inside its request). Times are the
 tills' completion times, in UTC. Amounts are minor units: sales are what customers paid,
 tax included; product amounts are the line prices after discounts; refunds count
 against both.
 """
 import logging
-from datetime import date, timedelta
+from collections import namedtuple
+from datetime import date, datetime, timedelta
 
-from peewee import EXCLUDED, JOIN, fn
+from peewee import JOIN, SQL, Select, Tuple, fn
+
+from shared.times import now
 
 from .loyalty import survivors_of
 from .models import (
+    CategoryDay,
     CustomerSpend,
     CustomerStats,
     Product,
     ProductDay,
     ProductPair,
     ReportedSale,
+    ReportFrontier,
     Sale,
     SalesHour,
     TaxDay,
+    insert_rows,
 )
 
 log = logging.getLogger(__name__)
 BATCH = 2000
 MAX_BASKET_SKUS = 40  # products of one sale paired (40: 780 pairs), the rest not
 CHURN_DAYS = 90  # a customer with no purchase for this long counts as churned
+MARGIN = timedelta(hours=1)  # far longer than a sale's transaction stays open
 
 
 class ReportError(ValueError):
@@ -46,112 +55,175 @@ class ReportError(ValueError):
 
 def _add(model, key_fields, totals):
     """Add ``totals`` ({key tuple: {field: amount}}) to ``model``'s rows, made if new."""
-    if not totals:
-        return
-    fields = next(iter(totals.values())).keys()
-    rows = [{**dict(zip(key_fields, key, strict=True)), **amounts}
-            for key, amounts in totals.items()]
-    model.insert_many(rows).on_conflict(
-        conflict_target=[getattr(model, name) for name in key_fields],
-        update={getattr(model, name): getattr(model, name) + EXCLUDED[name]
-                for name in fields}).execute()
+    insert_rows(model, [{**dict(zip(key_fields, key, strict=True)), **amounts}
+                        for key, amounts in totals.items()], add_on=key_fields)
 
 
-def _pairs(body, pairs):
+# What the counts take from a sale: lines as (sku, units, net), taxes as (rate, amount).
+Read = namedtuple("Read", "day hour cashier total tax_total lines taxes")
+
+
+def _read(sale):
+    """The sale's ``Read``; KeyError, TypeError, ValueError or IndexError when its body
+    lacks some of it (a till of another version, say)."""
+    body, result = sale.body, sale.body["result"]
+    completed = body["completed_at"]
+    lines = [(str(line["sku"]), int(line["weight_g"] if line.get("weight_g") is not None
+                                    else line["qty"] or 0), int(line["net"]))
+             for line in result["lines"]]
+    return Read(completed[:10], int(completed[11:13]), str(body["cashier"]),
+                int(result["total"]), int(result["tax_total"]), lines,
+                [(str(tax["id"]), int(tax["amount"])) for tax in result["taxes"]])
+
+
+def _count(sale, read, categories, hours, products, kinds, taxes):
+    """The sale added to the hours, products, categories (``kinds``) and taxes."""
+    day, hour, cashier, total, tax_total, lines, rates = read
+    sign = -1 if sale.kind == "refund" else 1
+    slot = hours.setdefault((day, hour, sale.store, sale.till, cashier), {
+        "sales": 0, "refunds": 0, "sold": 0, "refunded": 0, "tax": 0})
+    if sign > 0:
+        slot["sales"] += 1
+        slot["sold"] += total
+    else:
+        slot["refunds"] += 1
+        slot["refunded"] += total
+    slot["tax"] += sign * tax_total
+    for sku, units, net in lines:
+        entry = products.setdefault((day, sale.store, sku),
+                                    {"units": 0, "amount": 0, "returned": 0})
+        entry["units"] += sign * units
+        entry["amount"] += sign * net
+        if sign < 0:
+            entry["returned"] += units
+        entry = kinds.setdefault((day, sale.store, categories.get(sku) or ""),
+                                 {"units": 0, "amount": 0})
+        entry["units"] += sign * units
+        entry["amount"] += sign * net
+    for rate, amount in rates:
+        entry = taxes.setdefault((day, sale.store, rate), {"amount": 0})
+        entry["amount"] += sign * amount
+
+
+def _pairs(lines, pairs):
     """Each two products of a sale (not a refund), once a sale however many units."""
-    skus = sorted({line["sku"] for line in body["result"]["lines"]})[:MAX_BASKET_SKUS]
+    skus = sorted({sku for sku, _, _ in lines})[:MAX_BASKET_SKUS]
     for index, first in enumerate(skus):
         for second in skus[index + 1:]:
             pairs.setdefault((first, second), {"count": 0})["count"] += 1
 
 
-def _spend(sale, categories, spend, survivors):
+def _spend(sale, lines, categories, spend, survivors):
     """What the sale's customer (or the one it was merged into) spent per category in its
     store (a refund: less)."""
     sign = -1 if sale.kind == "refund" else 1
     customer = survivors.get(sale.customer, sale.customer)
-    for line in sale.body["result"]["lines"]:
-        key = (customer, sale.store, categories.get(line["sku"]) or "")
-        spend.setdefault(key, {"amount": 0})["amount"] += sign * line["net"]
+    for sku, _, net in lines:
+        key = (customer, sale.store, categories.get(sku) or "")
+        spend.setdefault(key, {"amount": 0})["amount"] += sign * net
 
 
-def _count(sale, hours, products, taxes):
-    body, sign = sale.body, -1 if sale.kind == "refund" else 1
-    completed = body["completed_at"]
-    day, hour = completed[:10], int(completed[11:13])
-    result = body["result"]
-    slot = hours.setdefault((day, hour, sale.store, sale.till, body["cashier"]), {
-        "sales": 0, "refunds": 0, "sold": 0, "refunded": 0, "tax": 0})
-    if sign > 0:
-        slot["sales"] += 1
-        slot["sold"] += result["total"]
-    else:
-        slot["refunds"] += 1
-        slot["refunded"] += result["total"]
-    slot["tax"] += sign * result["tax_total"]
-    for line in result["lines"]:
-        units = line["weight_g"] if line.get("weight_g") is not None else line["qty"] or 0
-        entry = products.setdefault((day, sale.store, line["sku"]),
-                                    {"units": 0, "amount": 0, "returned": 0})
-        entry["units"] += sign * units
-        entry["amount"] += sign * line["net"]
-        if sign < 0:
-            entry["returned"] += units
-    for tax in result["taxes"]:
-        entry = taxes.setdefault((day, sale.store, tax["id"]), {"amount": 0})
-        entry["amount"] += sign * tax["amount"]
+def _readable(sales):
+    """[(sale, what the counts take from it)] of the sales that have it; one that has not
+    is left out with a warning (and marked counted: it never blocks the reports, nor the
+    scheduled work that refreshes them)."""
+    out = []
+    for sale in sales:
+        try:
+            out.append((sale, _read(sale)))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            log.warning("sale %s left out of the reports: its body lacks %r", sale.uuid, exc)
+    return out
 
 
-def _countable(sale):
-    """Whether a sale's body has what the counts read. One that has not (a till of another
-    version, say) is marked counted and left out, with a warning: it never blocks the
-    reports, nor the scheduled work that refreshes them."""
-    try:
-        body, result = sale.body, sale.body["result"]
-        int(body["completed_at"][11:13]), str(body["cashier"])
-        int(result["total"]), int(result["tax_total"])
-        for line in result["lines"]:
-            str(line["sku"]), int(line["net"]), int(line.get("weight_g") or line["qty"] or 0)
-        for tax in result["taxes"]:
-            str(tax["id"]), int(tax["amount"])
-        return True
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        log.warning("sale %s left out of the reports: its body lacks %r", sale.uuid, exc)
-        return False
+def _next(after, batch):
+    """The next ``batch`` sales received after ``after`` (received_at, uuid), from the
+    arrival index: (the last one's key, or None; those of them not counted yet, read
+    whole). Two look-ups by key, not an anti-join: its plan on PostgreSQL went by the
+    marks' statistics, and marks made since the last ANALYZE made it read them all for
+    every sale."""
+    keys = list(Sale.select(Sale.received_at, Sale.uuid)
+                .where(Tuple(Sale.received_at, Sale.uuid) > Tuple(*after))
+                .order_by(Sale.received_at, Sale.uuid).limit(batch).tuples())
+    if not keys:
+        return None, []
+    counted = {sale for (sale,) in ReportedSale.select(ReportedSale.sale).where(
+        ReportedSale.sale.in_([uuid for _, uuid in keys])).tuples()}
+    new = [uuid for _, uuid in keys if uuid not in counted]
+    return keys[-1], list(Sale.select(Sale.uuid, Sale.store, Sale.till, Sale.kind,
+                                      Sale.customer, Sale.body)
+                          .where(Sale.uuid.in_(new)).namedtuples()) if new else []
+
+
+def _counted_up_to(received_at):
+    """The frontier moved on to ``received_at`` (never back), in the batch's transaction."""
+    frontier = ReportFrontier.get_or_none()
+    if frontier is None:
+        ReportFrontier.create(received_at=received_at)
+    elif received_at > frontier.received_at:
+        frontier.received_at = received_at
+        frontier.save()
 
 
 def refresh(database, batch=BATCH):
-    """Count the sales not counted yet, ``batch`` at a time; how many were counted."""
+    """Count the sales not counted yet, ``batch`` at a time; how many were counted.
+
+    It looks only at the sales received since ``MARGIN`` before the newest one it counted
+    last time: a sale's transaction commits within moments of its ``received_at``, so
+    any older one is counted already."""
+    frontier = ReportFrontier.get_or_none()
+    after = (frontier.received_at - MARGIN if frontier else datetime.min, "")
     counted = 0
     while True:
         with database.atomic():
-            sales = list(Sale.select().join(ReportedSale, JOIN.LEFT_OUTER, on=(
-                ReportedSale.sale == Sale.uuid)).where(ReportedSale.sale.is_null())
-                .order_by(Sale.received_at).limit(batch))
-            if not sales:
+            last, sales = _next(after, batch)
+            if last is None:
+                ReportFrontier.update(refreshed_at=now()).execute()
                 return counted
+            after = last
             marks = [{"sale": sale.uuid} for sale in sales]
-            sales = [sale for sale in sales if _countable(sale)]
-            hours, products, taxes, pairs, spend = {}, {}, {}, {}, {}
+            readable = _readable(sales)
+            hours, products, kinds, taxes, pairs, spend = {}, {}, {}, {}, {}, {}
             categories = dict(Product.select(Product.sku, Product.category).where(
-                Product.sku.in_(list({line["sku"] for sale in sales
-                                      for line in sale.body["result"]["lines"]}))).tuples())
+                Product.sku.in_(list({sku for _, read in readable for sku, _, _ in read.lines})))
+                .tuples())
             survivors = survivors_of({sale.customer for sale in sales if sale.customer})
-            for sale in sales:
-                _count(sale, hours, products, taxes)
+            for sale, read in readable:
+                _count(sale, read, categories, hours, products, kinds, taxes)
                 if sale.kind == "sale":
-                    _pairs(sale.body, pairs)
+                    _pairs(read.lines, pairs)
                 if sale.customer:
-                    _spend(sale, categories, spend, survivors)
+                    _spend(sale, read.lines, categories, spend, survivors)
             # The marks first: a refresh running beside this one fails here, not after
             # adding the same sales again, and its transaction is undone whole.
-            ReportedSale.insert_many(marks).execute()
+            insert_rows(ReportedSale, marks)
             _add(SalesHour, ("day", "hour", "store", "till", "cashier"), hours)
             _add(ProductDay, ("day", "store", "sku"), products)
+            _add(CategoryDay, ("day", "store", "category"), kinds)
             _add(TaxDay, ("day", "store", "rate"), taxes)
             _add(ProductPair, ("a", "b"), pairs)
             _add(CustomerSpend, ("customer", "store", "category"), spend)
+            _counted_up_to(after[0])
         counted += len(marks)
+
+
+def count_categories(database):
+    """Schema version 4: the categories' counts made from the products' counted so far
+    (with the categories the products have now)."""
+    database.create_tables([CategoryDay])
+    category = fn.COALESCE(Product.category, SQL("''"))  # a literal: the same in GROUP BY
+    CategoryDay.insert_from(
+        ProductDay.select(ProductDay.day, ProductDay.store, category,
+                          fn.SUM(ProductDay.units), fn.SUM(ProductDay.amount))
+        .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == ProductDay.sku))
+        .group_by(ProductDay.day, ProductDay.store, category),
+        [CategoryDay.day, CategoryDay.store, CategoryDay.category, CategoryDay.units,
+         CategoryDay.amount]).execute()
+
+
+def freshness():
+    """When a refresh of the counts last ended, or None if none has."""
+    return ReportFrontier.select(ReportFrontier.refreshed_at).scalar()
 
 
 def period(start_text, end_text, today=None):
@@ -211,34 +283,34 @@ def summary(start, end, store=None):
 
 
 def products(start, end, store=None, limit=50, by="amount"):
-    """The top products by amount (or units), with their names and categories."""
-    amount, units = fn.SUM(ProductDay.amount), fn.SUM(ProductDay.units)
-    order = amount if by == "amount" else units
-    query = (ProductDay.select(ProductDay.sku, units, amount, fn.SUM(ProductDay.returned),
-                               Product.name, Product.category)
-             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == ProductDay.sku))
-             .where(_within(ProductDay, start, end, store))
-             .group_by(ProductDay.sku, Product.name, Product.category)
-             .order_by(order.desc(), ProductDay.sku).limit(limit))
+    """The top products by amount (or units), with their names and categories. Each
+    product's days are added up first (from an index that holds their figures), and the
+    product table joined to the top ones only."""
+    day = ProductDay
+    order = fn.SUM(day.amount if by == "amount" else day.units)
+    top = (day.select(day.sku, fn.SUM(day.units).alias("units"),
+                      fn.SUM(day.amount).alias("amount"), fn.SUM(day.returned).alias("returned"))
+           .where(_within(day, start, end, store)).group_by(day.sku)
+           .order_by(order.desc(), day.sku).limit(limit).alias("top"))
+    query = (Select([top], [top.c.sku, top.c.units, top.c.amount, top.c.returned,
+                            Product.name, Product.category])
+             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == top.c.sku))
+             .order_by(getattr(top.c, by).desc(), top.c.sku))
     return [{"key": sku, "name": name or sku, "category": category or "",
              "units": int(units or 0), "amount": int(amount or 0),
              "returned": int(returned or 0)}
-            for sku, units, amount, returned, name, category in query.tuples()]
+            for sku, units, amount, returned, name, category
+            in query.bind(day._meta.database).tuples()]
 
 
 def categories(start, end, store=None):
-    amount = fn.SUM(ProductDay.amount)
-    query = (ProductDay.select(Product.category, fn.SUM(ProductDay.units), amount)
-             .join(Product, JOIN.LEFT_OUTER, on=(Product.sku == ProductDay.sku))
-             .where(_within(ProductDay, start, end, store))
-             .group_by(Product.category))
-    found = {}  # no category and an unknown product are alike: "(none)"
-    for name, units, total in query.tuples():
-        entry = found.setdefault(name or "(none)", {"key": name or "(none)", "units": 0,
-                                                   "amount": 0})
-        entry["units"] += int(units or 0)
-        entry["amount"] += int(total or 0)
-    return sorted(found.values(), key=lambda entry: (-entry["amount"], entry["key"]))
+    amount = fn.SUM(CategoryDay.amount)
+    query = (CategoryDay.select(CategoryDay.category, fn.SUM(CategoryDay.units), amount)
+             .where(_within(CategoryDay, start, end, store)).group_by(CategoryDay.category)
+             .order_by(amount.desc(), CategoryDay.category))
+    # No category and an unknown product are alike: "(none)".
+    return [{"key": name or "(none)", "units": int(units or 0), "amount": int(total or 0)}
+            for name, units, total in query.tuples()]
 
 
 def taxes(start, end, store=None):

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from hub import reports
 from hub.accounts import create_user
 from hub.app import create_app
 from hub.ingest import apply
@@ -136,6 +137,7 @@ def test_marketing_creates_a_promotion_with_a_preview(chromium, test_store, size
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size['width']}x{size['height']}")
 def test_the_dashboard_draws_its_charts(chromium, hub_url, size):
     apply(Store._meta.database, TILL + "sale", sale_message())  # a sale on 25 Nov
+    reports.refresh(Store._meta.database)  # the catalog server's scheduled job
     context = chromium.new_context(viewport=size)
     hub = Screen(context.new_page(), "test_hub_dashboard", size)
     try:

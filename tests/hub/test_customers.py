@@ -313,7 +313,7 @@ def test_a_database_of_version_1_moves_its_stores_customers_to_the_table(hub_db)
     Customer.delete().execute()
     hub_db.execute_sql("DROP INDEX sale_customer")
     SchemaVersion.update(version=1).execute()
-    assert upgrade(hub_db, MODELS) == [2, 3, 4]
+    assert upgrade(hub_db, MODELS) == [2, 3, 4, 5]
     assert Customer.get().code == "C1" and "customers" not in Store.get().till_settings
     assert "sale_customer" in {index.name for index in hub_db.get_indexes("sale")}
     assert CustomerAlias.select().count() == 0

@@ -67,7 +67,7 @@ def test_version_4_finds_a_products_pairs_by_its_second_product_too(hub_db):
 
     hub_db.execute_sql("DROP INDEX product_pair_b")
     SchemaVersion.update(version=3).execute()
-    assert upgrade(hub_db, MODELS) == [4]
+    assert upgrade(hub_db, MODELS) == [4, 5]
     assert "product_pair_b" in indexes()
 
 

@@ -8,7 +8,15 @@ import pytest
 from peewee import CharField
 
 from hub import schema
-from hub.models import MODELS, Store, StorePrice, open_database
+from hub.models import (
+    MODELS,
+    CategoryDay,
+    Product,
+    ProductDay,
+    Store,
+    StorePrice,
+    open_database,
+)
 from hub.schema import SchemaError, SchemaVersion, upgrade
 from tests.broker import ROOT
 from tests.postgres import scratch_database
@@ -47,6 +55,23 @@ def test_a_database_from_before_versions_gets_what_it_lacks(hub_db):
     hub_db.drop_tables([SchemaVersion, StorePrice, Store])
     assert upgrade(hub_db, MODELS) == [schema.SCHEMA_VERSION]
     assert {"store", "store_price"} <= set(hub_db.get_tables())
+
+
+def test_version_5_counts_the_categories_of_the_products_counted_so_far(hub_db):
+    Product.create(sku="MILK", name="Milk", category="Dairy", tax_class="zero",
+                   unit_price=100)
+    for sku, amount in (("MILK", 300), ("MILK", 50), ("WINE", 800)):
+        ProductDay.insert(day="2026-11-25", store=f"S-{amount}" if amount == 50 else "S",
+                          sku=sku, units=1, amount=amount).execute()
+    hub_db.drop_tables([CategoryDay])
+    hub_db.execute_sql("DROP INDEX sale_received_at_uuid")
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=4)
+    assert upgrade(hub_db, MODELS) == [5]
+    assert "sale_received_at_uuid" in {index.name for index in hub_db.get_indexes("sale")}
+    assert sorted(CategoryDay.select(CategoryDay.store, CategoryDay.category,
+                                     CategoryDay.amount).tuples()) == [
+        ("S", "", 800), ("S", "Dairy", 300), ("S-50", "Dairy", 50)]
 
 
 def test_a_database_from_a_newer_hub_is_refused(hub_db):
