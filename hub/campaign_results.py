@@ -160,3 +160,22 @@ def details(campaign):
                   .group_by(CampaignRecipient.holdout).tuples())
     return {"mail": mail, "target_buyers": buyers.get(False, 0),
             "holdout_buyers": buyers.get(True, 0)}
+
+
+def report(start, end):
+    """The reports' table of the campaigns that ran in the days ``start`` to ``end`` (ISO
+    dates), each with its figures since launch; ROI as a whole percent."""
+    rows, redeemed = [], redemptions()
+    query = (Campaign.select(Campaign, Promotion).join(Promotion)
+             .where(Campaign.launched_at.is_null(False)).order_by(Campaign.launched_at))
+    for campaign in query:
+        ends = campaign.promotion.ends_at
+        if iso(campaign.launched_at)[:10] > end or (ends is not None and iso(ends)[:10] < start):
+            continue
+        figures = results(campaign, redeemed=redeemed.get(campaign.id, (0, 0, 0, 0)))
+        rows.append({"key": campaign.name, "launched": iso(campaign.launched_at)[:10],
+                     "targeted": campaign.targeted, "redeemed": figures["redeemed"],
+                     "revenue": figures["revenue"], "discounts": figures["discounts"],
+                     "incremental": figures["incremental"],
+                     "roi": "" if figures["roi"] is None else f"{round(figures['roi'] * 100)}%"})
+    return rows

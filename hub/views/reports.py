@@ -1,13 +1,14 @@
 """The reports and dashboard: a period's sales by day, hour, store, till, cashier, product
-and category, tax by rate, returns and the customer figures, with charts (Chart.js,
-vendored) and every table as CSV. They read the counts as the catalog server's scheduled
-job last refreshed them (every 10 s), never counting sales inside a request."""
+and category, tax by rate, returns, the customer figures and the campaigns' ROI, with
+charts (Chart.js, vendored) and every table as CSV. They read the counts as the catalog
+server's scheduled job last refreshed them (every 10 s), never counting sales inside a
+request."""
 import csv
 import io
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from .. import reports
+from .. import campaign_results, reports
 from ..models import Store
 from . import requires
 
@@ -30,6 +31,11 @@ OTHER = {
                                          ("amount", "Amount", True))),
     "taxes": ("Tax by rate", (("key", "Rate", False), ("amount", "Tax", True))),
 }
+CAMPAIGNS = ("Campaigns of the period (all stores, since their launch)", (
+    ("key", "Campaign", False), ("launched", "Launched", False), ("targeted", "Sent codes", False),
+    ("redeemed", "Redeemed", False), ("revenue", "Revenue with codes", True),
+    ("discounts", "Discounts", True), ("incremental", "Incremental revenue", True),
+    ("roi", "ROI", False)))
 
 
 def _filters():
@@ -49,7 +55,9 @@ def _table(name, start, end, store):
     if name in OTHER:
         title, columns = OTHER[name]
         return title, columns, getattr(reports, name)(start, end, store)
-    abort(404, f"no report {name}: one of {', '.join((*TABLES, *OTHER))}")
+    if name == "campaigns":
+        return *CAMPAIGNS, campaign_results.report(start, end)
+    abort(404, f"no report {name}: one of {', '.join((*TABLES, *OTHER, 'campaigns'))}")
 
 
 @bp.get("/reports")
@@ -63,7 +71,8 @@ def page():
                                start=request.args.get("from", ""),
                                end=request.args.get("to", ""),
                                store=request.args.get("store", ""), stores=stores), 400
-    tables = {name: _table(name, start, end, store) for name in (*TABLES, *OTHER)}
+    tables = {name: _table(name, start, end, store)
+              for name in (*TABLES, *OTHER, "campaigns")}
     return render_template("reports.html", errors={}, start=start, end=end, store=store,
                            stores=stores, tables=tables,
                            summary=reports.summary(start, end, store),

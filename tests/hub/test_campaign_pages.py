@@ -50,6 +50,11 @@ def test_marketing_makes_and_launches_a_campaign_and_follows_it(hub_app, ready):
     assert f"{code.customer},target,SPRING-" in csv
     assert len(csv.splitlines()) == 11
     assert "Spring" in admin.page("/campaigns")
+    assert "Campaigns of the period" in admin.page("/reports")  # the ROI among the reports
+    table = admin.client.get("/reports/campaigns.csv").get_data(as_text=True).splitlines()
+    assert table[0] == "Campaign,Launched,Sent codes,Redeemed,Revenue with codes,Discounts," \
+        "Incremental revenue,ROI"
+    assert table[1].startswith("Spring,")
     # Launching again, or changing it now, is refused with a reason.
     again = admin.submit(f"/campaigns/{campaign_id}/launch", {},
                          form_page=f"/campaigns/{campaign_id}", status=400)

@@ -175,6 +175,12 @@ def test_redemptions_count_once_and_the_return_is_measured_against_the_holdout(s
     assert figures["incremental"] == incremental
     assert figures["roi"] == Fraction(incremental - 1000, 2000 + 1000)
     assert figures["redemption_rate"] == Fraction(2, campaign.targeted)
+    today = iso(now())[:10]
+    assert campaign_results.report(today, today) == [{
+        "key": "Spring", "launched": today, "targeted": campaign.targeted, "redeemed": 2,
+        "revenue": 13500, "discounts": 2000, "incremental": incremental,
+        "roi": f"{round(Fraction(incremental - 1000, 3000) * 100)}%"}]
+    assert campaign_results.report("2020-01-01", "2020-01-31") == []
 
 
 def test_only_what_is_spent_while_the_campaign_runs_counts(shop):
