@@ -45,13 +45,15 @@ def _movements_by_store_and_id(database, migrator, migrate):
 
 def _report_counts(database, migrator, migrate):
     """5: the reports find the sales received since they last looked by (received_at,
-    uuid), not by reading every sale; add up a period's products from an index that holds
-    their figures; and count the categories apart, from the products counted so far."""
+    uuid), not by reading every sale; add up a period's products, of every store or one,
+    from indexes that hold their figures; and count the categories apart, from the
+    products counted so far."""
     from .reports import count_categories  # noqa: PLC0415 (it imports the models)
 
     _index(database, migrator, migrate, "sale", ("received_at", "uuid"))
-    _index(database, migrator, migrate, "product_day",
-           ("day", "store", "sku", "units", "amount", "returned"))
+    for columns in (("day", "store", "sku"), ("store", "day", "sku")):
+        _index(database, migrator, migrate, "product_day",
+               (*columns, "units", "amount", "returned"))
     count_categories(database)
 
 
