@@ -354,8 +354,10 @@ class CustomerSpend(HubModel):
     amount = BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("customer", "store", "category"), True), (("category",), False),
-                   (("store",), False))
+        # A segment's "bought in category/store" reads the customers from an index alone.
+        indexes = ((("customer", "store", "category"), True),
+                   (("category", "amount", "customer"), False),
+                   (("store", "amount", "customer"), False))
 
 
 class RfmScore(HubModel):

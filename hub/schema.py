@@ -47,7 +47,8 @@ def _report_counts(database, migrator, migrate):
     """5: the reports find the sales received since they last looked by (received_at,
     uuid), not by reading every sale; add up a period's products, of every store or one,
     from indexes that hold their figures; and count the categories apart, from the
-    products counted so far."""
+    products counted so far. Segments find who bought in a category or store from
+    indexes that hold the customers."""
     from .reports import count_categories  # noqa: PLC0415 (it imports the models)
 
     _index(database, migrator, migrate, "sale", ("received_at", "uuid"))
@@ -55,6 +56,12 @@ def _report_counts(database, migrator, migrate):
         _index(database, migrator, migrate, "product_day",
                (*columns, "units", "amount", "returned"))
     count_categories(database)
+    # A segment's customers by category or store from an index alone, not its rows.
+    existing = {index.name for index in database.get_indexes("customer_spend")}
+    for column in ("category", "store"):
+        _index(database, migrator, migrate, "customer_spend", (column, "amount", "customer"))
+        if f"customer_spend_{column}" in existing:
+            migrate(migrator.drop_index("customer_spend", f"customer_spend_{column}"))
 
 
 def _pairs_by_either_product(database, migrator, migrate):

@@ -57,7 +57,8 @@ def test_a_database_from_before_versions_gets_what_it_lacks(hub_db):
     assert {"store", "store_price"} <= set(hub_db.get_tables())
 
 
-def test_version_5_counts_the_categories_of_the_products_counted_so_far(hub_db):
+def test_version_5_counts_the_categories_and_indexes_what_reports_and_segments_add_up(
+        hub_db):
     Product.create(sku="MILK", name="Milk", category="Dairy", tax_class="zero",
                    unit_price=100)
     for sku, amount in (("MILK", 300), ("MILK", 50), ("WINE", 800)):
@@ -65,10 +66,18 @@ def test_version_5_counts_the_categories_of_the_products_counted_so_far(hub_db):
                           sku=sku, units=1, amount=amount).execute()
     hub_db.drop_tables([CategoryDay])
     hub_db.execute_sql("DROP INDEX sale_received_at_uuid")
+    hub_db.execute_sql("DROP INDEX product_day_store_day_sku_units_amount_returned")
+    hub_db.execute_sql("DROP INDEX customer_spend_category_amount_customer")
+    hub_db.execute_sql("CREATE INDEX customer_spend_category ON customer_spend (category)")
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=4)
     assert upgrade(hub_db, MODELS) == [5]
     assert "sale_received_at_uuid" in {index.name for index in hub_db.get_indexes("sale")}
+    assert "product_day_store_day_sku_units_amount_returned" in {
+        index.name for index in hub_db.get_indexes("product_day")}
+    spend = {index.name for index in hub_db.get_indexes("customer_spend")}
+    assert "customer_spend_category_amount_customer" in spend
+    assert "customer_spend_category" not in spend  # the covering one does its work
     assert sorted(CategoryDay.select(CategoryDay.store, CategoryDay.category,
                                      CategoryDay.amount).tuples()) == [
         ("S", "", 800), ("S", "Dairy", 300), ("S-50", "Dairy", 50)]
