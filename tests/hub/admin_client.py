@@ -44,4 +44,5 @@ def sign_in_browser(hub, url, username, password=PASSWORD):
     hub.page.goto(url)
     hub("username").fill(username)
     hub("password").fill(password)
-    hub.tap("sign-in")
+    with hub.page.expect_navigation():  # to the page's load: its scripts (htmx) have run
+        hub.tap("sign-in")

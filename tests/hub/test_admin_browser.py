@@ -17,6 +17,7 @@ from hub.models import CustomerStats, Promotion, Store, TaxClass
 from hub.stores import import_store_file
 from tests.edge.browser import Screen
 from tests.edge.conftest import ean13, store
+from tests.hub.admin_client import sign_in_browser
 from tests.hub.test_fleet import TILL, presence
 from tests.hub.test_ingest import sale_message
 
@@ -141,10 +142,7 @@ def test_the_dashboard_draws_its_charts(chromium, hub_url, size):
     context = chromium.new_context(viewport=size)
     hub = Screen(context.new_page(), "test_hub_dashboard", size)
     try:
-        hub.page.goto(hub_url + "/reports?from=2026-11-25&to=2026-11-25")
-        hub("username").fill("mo")
-        hub("password").fill("correct horse battery")
-        hub.tap("sign-in")
+        sign_in_browser(hub, hub_url + "/reports?from=2026-11-25&to=2026-11-25", "mo")
         expect(hub("kpi-sales")).to_have_text("1")
         for chart in ("chart-day", "chart-hour", "chart-categories"):
             drawn = hub(chart).evaluate("canvas => Chart.getChart(canvas) !== undefined")
@@ -164,10 +162,7 @@ def test_marketing_builds_a_segment_counted_as_it_is_written(chromium, hub_url):
         for number, spent in enumerate((500, 6000, 9000)):
             CustomerStats.create(customer=f"C{number}", visits=1, spent=spent,
                                  last_purchase="2026-11-30")
-        hub.page.goto(hub_url + "/segments")
-        hub("username").fill("mo")
-        hub("password").fill("correct horse battery")
-        hub.tap("sign-in")
+        sign_in_browser(hub, hub_url + "/segments", "mo")
         hub("name").fill("Big spenders")
         hub("min_spent").fill("50")
         expect(hub("live-count")).to_have_text("2")
