@@ -175,12 +175,17 @@ def reachable(query):
                        & Customer.erased_at.is_null())
 
 
+def _members(campaign):
+    """The segment's customers (their statistics) with their Customer rows joined."""
+    return segments.members(campaign.segment.rules).join(
+        Customer, JOIN.LEFT_OUTER, on=(Customer.code == CustomerStats.customer))
+
+
 def audience(campaign):
     """(reachable, in the segment) as launching now would find them."""
     if campaign.segment is None:
         return 0, 0
-    members = segments.members(campaign.segment.rules).join(
-        Customer, JOIN.LEFT_OUTER, on=(Customer.code == CustomerStats.customer))
+    members = _members(campaign)
     return reachable(members).count(), members.count()
 
 
@@ -191,8 +196,7 @@ def launch(database, campaign, by):
         raise CampaignError({"launch": "this campaign has been launched already"})
     if campaign.segment is None:
         raise CampaignError({"segment": "its segment has been deleted: choose another"})
-    members = segments.members(campaign.segment.rules).join(
-        Customer, JOIN.LEFT_OUTER, on=(Customer.code == CustomerStats.customer))
+    members = _members(campaign)
     everyone = members.count()
     chosen = [code for (code,) in reachable(members.select(CustomerStats.customer))
               .order_by(CustomerStats.customer).tuples()]

@@ -30,7 +30,7 @@ from tests.catalog.test_push import till_process
 from tests.conftest import USERS
 from tests.edge.browser import Screen, scan_into_code_box, sign_in
 from tests.edge.conftest import PINS, WINE, store
-from tests.hub.admin_client import PASSWORD
+from tests.hub.admin_client import PASSWORD, sign_in_browser
 from tests.mqtt_clients import hub_online
 from tests.waiting import wait_for
 
@@ -83,10 +83,7 @@ def test_a_campaign_from_its_segment_to_a_redeemed_code_and_its_roi(
             wait_for(lambda: TillPresence.get_or_none(TillPresence.till == "T01")
                      and TillPresence.get(TillPresence.till == "T01").catalog == "1")
             # Marketing makes the campaign (a wrong field first) and launches it.
-            admin.page.goto(hub + "/campaigns")
-            admin("username").fill("mo")
-            admin("password").fill(PASSWORD)
-            admin.tap("sign-in")
+            sign_in_browser(admin, hub + "/campaigns", "mo")
             expect(admin("mail-missing")).to_have_count(0)
             admin.tap("new-campaign")
             admin("name").fill("Wine lovers, spring")
