@@ -11,7 +11,7 @@ import pytest
 
 from edge import catalog_sync
 from hub.catalog_push import CatalogServer
-from hub.catalog_versions import CatalogVersion, publish
+from hub.catalog_versions import CatalogVersion, publish, unpublished
 from hub.models import TillPresence
 from shared import catalog_delta
 from shared.protocol.catalog import delta_topic, messages, reply_topic
@@ -114,6 +114,9 @@ def test_a_till_offline_for_31_versions_catches_up_with_one_delta(hub_db, catalo
     for price in range(101, 132):
         publish(hub_db, "test", new_store(MILK=price))
     latest = CatalogVersion.get(version=32)
+    # All broadcast while it was away: one it heard on its way back would move it on
+    # from 1, and the answer (from 1) would have it ask again from there.
+    wait_for(lambda: unpublished() == [])
     spy = Hub(broker)
     try:
         app = tills.start("T01")
@@ -134,6 +137,7 @@ def test_a_till_offline_for_31_versions_catches_up_with_one_delta(hub_db, catalo
 def test_a_till_with_no_catalog_gets_the_snapshot(hub_db, catalog_server, tills, broker):
     for price in (100, 110, 120):
         publish(hub_db, "test", new_store(MILK=price))
+    wait_for(lambda: unpublished() == [])  # the till asks for all three, none heard on the way
     spy = Hub(broker)
     try:
         app = tills.start("T02")
