@@ -1,6 +1,8 @@
 """The till's cash session: opened with a counted float, paid in and out, read with an X
 report at any time, closed with a Z report of the counted cash. Z numbers are never reused.
 """
+from shared.whole_numbers import whole_number
+
 from .cash_report import session_report
 from .errors import TillError, is_count
 
@@ -26,7 +28,7 @@ class CashDesk:
         known = set(self.till.catalog.denominations)
         total = 0
         for denomination, count in counted.items():
-            value = int(denomination) if str(denomination).isdigit() else None
+            value = whole_number(denomination, 10**9, least=1)
             if value is None or (known and value not in known):
                 raise TillError(f"{denomination!r} is not a denomination of this store", 422)
             if not is_count(count, 100_000, minimum=0):

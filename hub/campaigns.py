@@ -23,6 +23,7 @@ from peewee import JOIN
 from shared import coupons
 from shared.money import format_money, parse_money
 from shared.times import now
+from shared.whole_numbers import MAX_ID, whole_number
 
 from . import catalog_versions, mail, segments
 from .accounts import audit
@@ -75,7 +76,7 @@ def check(values, campaign=None, exponent=2):
         if Campaign.select().where((Campaign.prefix == prefix)
                                    & (Campaign.id != getattr(campaign, "id", -1))).exists():
             errors["prefix"] = f"{prefix} is another campaign's prefix"
-    segment = Segment.get_or_none(Segment.id == _int(values.get("segment")))
+    segment = Segment.get_or_none(Segment.id == whole_number(values.get("segment"), MAX_ID))
     if segment is None:
         errors["segment"] = "choose a segment (make one on the Segments page)"
     fields["segment"] = segment
@@ -94,10 +95,9 @@ def check(values, campaign=None, exponent=2):
             errors["prefix"] = f"{fields['prefix']} is the coupon of promotion {taken[0]}"
     fields["promotion"] = promotion
     holdout = (values.get("holdout_percent") or "").strip()
-    if not holdout.isdigit() or int(holdout) > MAX_HOLDOUT:
+    fields["holdout_percent"] = whole_number(holdout, MAX_HOLDOUT)
+    if fields["holdout_percent"] is None:
         errors["holdout_percent"] = f"a whole percent, 0-{MAX_HOLDOUT} (10 is usual)"
-    else:
-        fields["holdout_percent"] = int(holdout)
     try:
         fields["cost"] = parse_money(values.get("cost") or "0", exponent)
     except ValueError as exc:
@@ -115,11 +115,6 @@ def check(values, campaign=None, exponent=2):
     if errors:
         raise CampaignError(errors)
     return fields
-
-
-def _int(text):
-    text = str(text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 def save(by, values, campaign=None, exponent=2):

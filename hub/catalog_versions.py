@@ -22,6 +22,7 @@ from edge.catalog import Catalog, CatalogError
 from shared import catalog_delta
 from shared.protocol.topics import check_store
 from shared.times import now
+from shared.whole_numbers import MAX_ID, whole_number
 
 
 class CatalogRefused(ValueError):
@@ -87,10 +88,11 @@ def publish(database, store, snapshot):
 def snapshot_of(store, version):
     """The snapshot of the store's catalog ``version`` (its number as text, as tills report
     it), or None for a version the hub did not publish (e.g. a till's own store file)."""
-    if not (isinstance(version, str) and version.isdigit()):
+    number = whole_number(version, MAX_ID) if isinstance(version, str) else None
+    if number is None:
         return None
     row = CatalogVersion.get_or_none((CatalogVersion.store == store)
-                                     & (CatalogVersion.version == int(version)))
+                                     & (CatalogVersion.version == number))
     return json.loads(row.snapshot) if row else None
 
 

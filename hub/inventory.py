@@ -24,6 +24,7 @@ from peewee import JOIN, Case, SqliteDatabase, fn
 
 from shared.barcodes import BarcodeError, classify
 from shared.times import iso, now
+from shared.whole_numbers import MAX_ID, whole_number
 
 from . import stock_checkpoints
 from .accounts import audit
@@ -306,8 +307,7 @@ def set_level(by, store, code, reorder_point, safety_stock, supplier_id):
     safety = parse_quantity(safety_stock or "0", "safety stock", zero=True)
     supplier = None
     if supplier_id:
-        supplier = Supplier.get_or_none(Supplier.id == supplier_id) \
-            if str(supplier_id).isdigit() else None
+        supplier = Supplier.get_or_none(Supplier.id == whole_number(supplier_id, MAX_ID))
         if supplier is None:
             raise InventoryError("supplier: choose one from the list")
     with database().atomic():

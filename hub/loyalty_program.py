@@ -22,6 +22,7 @@ from peewee import Case, fn
 
 from shared.money import format_money, parse_money
 from shared.times import now
+from shared.whole_numbers import whole_number
 
 from .accounts import audit
 from .models import CustomerStats, LoyaltyEntry, LoyaltyProgram, Product, Sale
@@ -215,7 +216,7 @@ def save(by, values):
         errors["redeem_value"] = f"what a point pays at a till (0: points are not spent): {exc}"
         redeem_value = None
     days = (values.get("expiry_days") or "0").strip()
-    if not days.isdecimal() or int(days) > 3650:
+    if whole_number(days, 3650) is None:
         errors["expiry_days"] = "days from 0 (never) to 3650"
     tiers, bonuses = _tiers(values, errors), _bonuses(values, errors)
     if errors:

@@ -11,6 +11,7 @@ import ssl
 from email.message import EmailMessage
 
 from shared.times import now
+from shared.whole_numbers import whole_number
 
 from .accounts import audit
 from .models import MailSettings
@@ -45,7 +46,7 @@ def save(by, values):
     if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]{1,253}", host):
         errors["host"] = "the server's name or address, e.g. smtp.example.com"
     port = (values.get("port") or "").strip()
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
+    if whole_number(port, 65535, least=1) is None:
         errors["port"] = "a port number, 1-65535 (587 for STARTTLS, 465 for TLS)"
     security = values.get("security") or ""
     if security not in MailSettings.SECURITY:

@@ -12,6 +12,7 @@ from shared import coupons, pricing
 from shared.money import format_money, parse_money
 from shared.sale_pricing import basket_line, engine_basket
 from shared.times import now
+from shared.whole_numbers import whole_number
 
 from .accounts import audit
 from .models import Campaign, Product, Promotion, Store, StorePrice
@@ -62,9 +63,10 @@ def _value(kind, text, exponent):
     if kind == "money":
         return parse_money(text, exponent)
     if kind == "count":
-        if not text.isdigit():
-            raise ValueError("a whole number, e.g. 3")
-        return int(text)
+        number = whole_number(text, 10**6)
+        if number is None:
+            raise ValueError("a whole number up to 1000000, e.g. 3")
+        return number
     return text  # a percent, checked by the engine as the contract writes it
 
 
@@ -235,7 +237,7 @@ def preview(promotion, store, basket_text, member=False, coupons=()):
             (product.unit_price, product.member_price)
         amount = amount.lower() or ("1000g" if product.sold_by == "weight" else "1")
         number_text = amount.removesuffix("g")
-        if not number_text.isdigit() or int(number_text) < 1:
+        if whole_number(number_text, 10**6, least=1) is None:
             return None, f"line {number}: {amount!r} is not a quantity (e.g. 3, or 450g)"
         weighed = product.sold_by == "weight"
         if weighed != amount.endswith("g"):

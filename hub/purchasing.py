@@ -10,6 +10,7 @@ receipt). Costs are integers in minor units: per piece, or per kg for a weighed 
 """
 from shared.money import format_money, parse_money
 from shared.times import iso, now
+from shared.whole_numbers import MAX_ID, whole_number
 
 from .accounts import audit
 from .inventory import (
@@ -59,8 +60,7 @@ def create_supplier(by, name, contact, lead_time_days):
 
 
 def create_order(by, supplier_id, store):
-    supplier = Supplier.get_or_none(Supplier.id == supplier_id) \
-        if str(supplier_id or "").isdigit() else None
+    supplier = Supplier.get_or_none(Supplier.id == whole_number(supplier_id, MAX_ID))
     if supplier is None:
         raise InventoryError("supplier: choose one from the list")
     store = check_store(store)

@@ -17,6 +17,7 @@ from peewee import Case, Select, fn
 
 from shared.money import format_money, parse_money
 from shared.times import now
+from shared.whole_numbers import whole_number
 
 from . import loyalty_program
 from .accounts import audit
@@ -102,10 +103,10 @@ def check(values, exponent=2):
             if rules.get(name, 0) > MAX_AMOUNT:
                 errors[name] = f"at most {format_money(MAX_AMOUNT, exponent)}"
         elif kind == "count":
-            if not text.isdecimal() or int(text) > 100_000:
-                errors[name] = "a whole number from 0"
-            else:
-                rules[name] = int(text)
+            rules[name] = whole_number(text, 100_000)
+            if rules[name] is None:
+                del rules[name]
+                errors[name] = "a whole number from 0 to 100000"
         elif kind == "label" and text not in labels:
             errors[name] = f"one of {', '.join(sorted(labels))}"
         elif kind == "tier" and text not in tier_names():

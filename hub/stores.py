@@ -20,6 +20,7 @@ from peewee import fn
 from shared.money import format_money, parse_money
 from shared.protocol.topics import check_store
 from shared.times import now
+from shared.whole_numbers import whole_number
 
 from . import catalog_versions, recommendations
 from .accounts import audit
@@ -295,8 +296,7 @@ def save_store(by, values, store=None):
     for key, allowed in CHOICES.items():
         if values[key] not in allowed:
             errors[key] = f"one of {', '.join(allowed)}"
-    if not values["cash_increment"].isdigit() or not 1 <= int(values["cash_increment"]) \
-            <= 10**6:
+    if whole_number(values["cash_increment"], 10**6, least=1) is None:
         errors["cash_increment"] = "a whole number of minor units from 1 (no cash rounding)"
     for key, limit in (("phone", 40), ("tax_id", 40), ("footer", 300), ("address", 300),
                        ("currency_symbol", 4)):

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared.money import format_money
 from shared.times import iso
+from shared.whole_numbers import whole_number
 
 from .. import api_tokens
 from ..accounts import may
@@ -79,9 +80,10 @@ def body():
 
 def limit():
     text = request.args.get("limit", "100")
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    number = whole_number(text, MAX_PAGE, least=1)
+    if number is None:
         abort(400, f"limit: 1 to {MAX_PAGE}")
-    return int(text)
+    return number
 
 
 def _moment(name):

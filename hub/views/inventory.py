@@ -5,6 +5,8 @@ with an error changes nothing and says what is wrong)."""
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
+from shared.whole_numbers import MAX_ID, whole_number
+
 from .. import inventory, purchasing, stock_checkpoints
 from ..accounts import may
 from ..inventory import InventoryError
@@ -201,9 +203,10 @@ def _receive(user, order, form):
     quantities = {}
     for key, value in form.items():
         if key.startswith("line-"):
-            if not key.removeprefix("line-").isdigit():
+            line = whole_number(key.removeprefix("line-"), MAX_ID)
+            if line is None:
                 raise InventoryError(f"{key} is not a line of {order.number}")
-            quantities[int(key.removeprefix("line-"))] = value
+            quantities[line] = value
     purchasing.receive(user, order, quantities, confirm_over=form.get("confirm_over") == "yes")
 
 

@@ -3,6 +3,8 @@ used, revoke it."""
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 
+from shared.whole_numbers import whole_number
+
 from .. import api_tokens
 from ..accounts import AccountError
 from ..models import ApiToken, User
@@ -35,10 +37,10 @@ def issue():
     try:
         if user is None:
             raise AccountError("user: choose an active user; the token acts as them")
-        if days and not days.isdigit():
-            raise AccountError("lifetime: a whole number of days, or empty for none")
-        _, secret = api_tokens.issue(current_user(), user, request.form.get("name"),
-                                     int(days) if days else None)
+        lifetime = whole_number(days, api_tokens.MAX_DAYS, least=1) if days else None
+        if days and lifetime is None:
+            raise AccountError(f"lifetime: 1 to {api_tokens.MAX_DAYS} days, or empty for none")
+        _, secret = api_tokens.issue(current_user(), user, request.form.get("name"), lifetime)
     except AccountError as exc:
         return _page(error=str(exc), status=400)
     return _page(secret=secret)

@@ -119,6 +119,8 @@ def test_products_come_a_page_at_a_time_or_by_search(hub):
     assert [p["sku"] for p in found] == ["MILK"] and found[0]["barcodes"] == [MILK]
     viewer.call("GET", "/api/v1/products?limit=0", status=400)
     viewer.call("GET", "/api/v1/products?limit=many", status=400)
+    viewer.call("GET", "/api/v1/products?limit=²", status=400)
+    viewer.call("GET", f"/api/v1/products?limit={'9' * 5000}", status=400)
 
 
 def test_promotions_and_publishing(hub):
@@ -173,7 +175,8 @@ def test_an_admin_issues_and_revokes_tokens_in_the_admin_app(admin, hub):
     assert api_tokens.user_of(secret).username == "viewer"
     assert "Web shop" in admin.page("/tokens") and secret not in admin.page("/tokens")
     admin.submit("/tokens", {"name": "", "user": "viewer"}, status=400)
-    admin.submit("/tokens", {"name": "X", "user": "viewer", "days": "forever"}, status=400)
+    for days in ("forever", "0", "²", "9" * 5000):
+        admin.submit("/tokens", {"name": "X", "user": "viewer", "days": days}, status=400)
     token = ApiToken.get(ApiToken.name == "Web shop")
     admin.submit(f"/tokens/{token.id}/revoke", {}, form_page="/tokens", status=200)
     assert api_tokens.user_of(secret) is None

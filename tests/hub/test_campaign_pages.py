@@ -110,7 +110,8 @@ def test_the_email_settings_are_checked_kept_and_tried(hub_app, smtp):
     settings = {"host": "127.0.0.1", "port": str(port), "security": "none", "username": "",
                 "password": "", "sender": "offers@shop.example"}
     for changes, field in (({"host": "bad host!"}, "host"), ({"port": "0"}, "port"),
-                           ({"port": "smtp"}, "port"), ({"security": "ssl3"}, "security"),
+                           ({"port": "smtp"}, "port"), ({"port": "²"}, "port"),
+                           ({"port": "9" * 5000}, "port"), ({"security": "ssl3"}, "security"),
                            ({"sender": "not an address"}, "sender"),
                            ({"password": "x" * 201}, "password")):
         page = admin.submit("/campaigns/email", {**settings, **changes}, status=400)

@@ -217,6 +217,8 @@ BAD = [
     ({"promotion": "NOPE"}, "promotion", "choose the promotion"),
     ({"holdout_percent": "60"}, "holdout_percent", "0-50"),
     ({"holdout_percent": "-1"}, "holdout_percent", "0-50"),
+    ({"holdout_percent": "²"}, "holdout_percent", "0-50"),
+    ({"segment": "9" * 5000}, "segment", "choose a segment"),
     ({"cost": "lots"}, "cost", "not an amount"),
     ({"cost": "-5"}, "cost", "not an amount"),
     ({"subject": ""}, "subject", "1-200"),

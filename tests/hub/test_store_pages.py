@@ -29,6 +29,10 @@ def test_an_admin_sets_up_a_store_with_clear_errors(admin, hub_app):
     for field in ("code", "currency_code", "cash_increment", "tax_mode"):
         assert f'data-test="error-{field}"' in page
     assert "reserved name" in page and Store.select().count() == 0
+    for increment in ("²", "9" * 5000):
+        page = admin.submit("/stores/new", {**NEW_STORE, "cash_increment": increment},
+                            status=400).get_data(as_text=True)
+        assert 'data-test="error-cash_increment"' in page
     response = admin.submit("/stores/new", NEW_STORE, form_page="/stores/new", status=302)
     assert response.location.endswith("/stores/north")
     north = Store.get(Store.code == "north")
