@@ -203,6 +203,8 @@ def _save(by, values, customer, changed):
         customer.save()
         _consent(by, customer, values, "hub", at)
         customer.save()
+        if action == "customer.create":
+            start_stats(customer.code)
         audit(by, action, customer.code, {"fields": changed})
     return customer
 
@@ -225,10 +227,17 @@ def import_customers(raw_customers, by):
                             member=bool(raw.get("member", True)))
         _keys(customer)
         customer.save()
+        start_stats(code)
         created += 1
     if created:
         audit(by, "customer.import", "", {"created": created})
     return created
+
+
+def start_stats(code):
+    """A new customer's statistics at nothing bought yet: rule segments ("visits at most
+    0", a tier from 0) find customers who never bought too."""
+    CustomerStats.insert(customer=code).on_conflict_ignore().execute()
 
 
 def adopt_store_customers(database):

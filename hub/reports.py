@@ -321,16 +321,18 @@ def taxes(start, end, store=None):
 
 
 def customers(today=None):
-    """What the customer statistics say, all time: customers, repeat rate (share with two
-    visits or more), churn (share with no purchase for ``CHURN_DAYS``), and lifetime value
-    (what a customer has spent on average, net of refunds)."""
+    """What the customer statistics say, all time, of the customers who bought: how many,
+    repeat rate (share with two visits or more), churn (share with no purchase for
+    ``CHURN_DAYS``), and lifetime value (what a customer has spent on average, net of
+    refunds)."""
     today = today or date.today()
     cutoff = (today - timedelta(days=CHURN_DAYS)).isoformat()
     count, repeat, churned, spent = CustomerStats.select(
         fn.COUNT(CustomerStats.customer),
         fn.SUM((CustomerStats.visits >= 2).cast("integer")),
         fn.SUM((CustomerStats.last_purchase < cutoff).cast("integer")),
-        fn.SUM(CustomerStats.spent)).tuples().get()
+        fn.SUM(CustomerStats.spent)).where(
+            (CustomerStats.visits > 0) | (CustomerStats.refunds > 0)).tuples().get()
     count = count or 0
     return {"customers": count, "churn_days": CHURN_DAYS,
             "repeat_rate": round(100 * (repeat or 0) / count, 1) if count else 0.0,

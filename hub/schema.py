@@ -12,12 +12,12 @@ find the work done. A database from a newer hub is refused, not guessed at.
 What the models cannot say (the product search's full-text index, ``hub/product_search.py``)
 is made like a table, when missing, by the ``derived`` functions ``upgrade`` is given.
 """
-from peewee import DateTimeField, IntegerField, Model, PostgresqlDatabase
+from peewee import DateTimeField, IntegerField, Model, PostgresqlDatabase, Value
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from shared.times import now
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _LOCK = 0x74696C6C79  # "tilly": the advisory lock migrations hold on PostgreSQL
 
 
@@ -70,9 +70,22 @@ def _pairs_by_either_product(database, migrator, migrate):
     _index(database, migrator, migrate, "product_pair", ("b",))
 
 
+def _stats_for_every_customer(database, migrator, migrate):
+    """6: every customer has statistics, at nothing bought for those who never bought (a
+    segment's rules find them)."""
+    from .models import Customer, CustomerStats  # noqa: PLC0415 (they import this module)
+
+    stats = CustomerStats
+    counts = [stats.visits, stats.refunds, stats.spent, stats.points]
+    stats.insert_from(
+        Customer.select(Customer.code, *(Value(0) for _ in counts)).where(
+            Customer.code.not_in(stats.select(stats.customer))),
+        [stats.customer, *counts]).execute()
+
+
 # version -> step(database, migrator, migrate): brings version - 1 to version.
 MIGRATIONS = {2: _customers_table, 3: _movements_by_store_and_id,
-              4: _pairs_by_either_product, 5: _report_counts}
+              4: _pairs_by_either_product, 5: _report_counts, 6: _stats_for_every_customer}
 
 
 class SchemaError(RuntimeError):

@@ -6,10 +6,12 @@ quintile (1-5, 5 best) of their last purchase, visits and money spent among all 
 (``NTILE(5)`` in the database, so 200,000 customers take one statement), and the segment
 those make (``LABELS``). ``recompute`` replaces them all in one transaction.
 
-**Rules** (a Segment's ``rules``): all must hold. Money is minor units; days count back
-from today; ``category``/``store`` mean the customer bought some of that category / in
-that store (net of refunds, from ``CustomerSpend``, which the reports keep); ``tier`` the
-loyalty programme's tier by what they have spent, as the programme has it now.
+**Rules** (a Segment's ``rules``): all must hold, over every customer: one who never
+bought has statistics at nothing (0 visits, 0 spent, no last purchase), so "visits at
+most 0" finds them. Money is minor units; days count back from today;
+``category``/``store`` mean the customer bought some of that category / in that store
+(net of refunds, from ``CustomerSpend``, which the reports keep); ``tier`` the loyalty
+programme's tier by what they have spent, as the programme has it now.
 """
 from datetime import date, timedelta
 

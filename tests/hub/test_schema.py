@@ -11,6 +11,8 @@ from hub import schema
 from hub.models import (
     MODELS,
     CategoryDay,
+    Customer,
+    CustomerStats,
     Product,
     ProductDay,
     Store,
@@ -71,7 +73,7 @@ def test_version_5_counts_the_categories_and_indexes_what_reports_and_segments_a
     hub_db.execute_sql("CREATE INDEX customer_spend_category ON customer_spend (category)")
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=4)
-    assert upgrade(hub_db, MODELS) == [5]
+    assert upgrade(hub_db, MODELS) == [5, 6]
     assert "sale_received_at_uuid" in {index.name for index in hub_db.get_indexes("sale")}
     assert "product_day_store_day_sku_units_amount_returned" in {
         index.name for index in hub_db.get_indexes("product_day")}
@@ -81,6 +83,19 @@ def test_version_5_counts_the_categories_and_indexes_what_reports_and_segments_a
     assert sorted(CategoryDay.select(CategoryDay.store, CategoryDay.category,
                                      CategoryDay.amount).tuples()) == [
         ("S", "", 800), ("S", "Dairy", 300), ("S-50", "Dairy", 50)]
+
+
+def test_version_6_gives_the_customers_who_never_bought_their_statistics(hub_db):
+    for code in ("C1", "C2", "C3"):
+        Customer.create(code=code, name=code)
+    CustomerStats.create(customer="C2", visits=4, spent=900, last_purchase="2026-11-01")
+    CustomerStats.delete().where(CustomerStats.customer != "C2").execute()
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=5)
+    assert upgrade(hub_db, MODELS) == [6]
+    assert sorted(CustomerStats.select(CustomerStats.customer, CustomerStats.visits,
+                                       CustomerStats.spent).tuples()) == [
+        ("C1", 0, 0), ("C2", 4, 900), ("C3", 0, 0)]
 
 
 def test_a_database_from_a_newer_hub_is_refused(hub_db):

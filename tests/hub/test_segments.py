@@ -5,7 +5,8 @@ import datetime
 
 import pytest
 
-from hub import segments
+from hub import reports, segments
+from hub.customers import import_customers, save_customer
 from hub.models import CustomerStats, LoyaltyProgram, Product, RfmScore, Segment, Store
 from hub.reports import refresh
 from tests.hub.test_reports import result, sell
@@ -51,6 +52,23 @@ def test_rules_select_by_spend_visits_recency_category_and_store(hub_db):
     segments.recompute(hub_db)
     label = RfmScore.get(RfmScore.customer == "C02").label
     assert segments.count({"rfm": label}) >= 1
+
+
+def test_customers_who_never_bought_are_found_by_rules_they_meet(hub_db):
+    """A welcome campaign's segment: signed up, nothing bought yet. They count in no
+    report figure and get no RFM score."""
+    sell(hub_db, 1, 9, customer="C0001", result=result(500, 0, [("MILK", 5, None, 500)]))
+    new, errors = save_customer("mo", {"name": "Nova Newcomer", "email": "nova@example.com"})
+    assert errors is None
+    imported = import_customers([{"id": "C0900", "name": "Ivo Imported"}], "mo")
+    assert imported == 1
+    assert sorted(stats.customer for stats in segments.members({"max_visits": 0})) == sorted(
+        ["C0900", new.code])
+    assert segments.count({"max_spent": 0}) == 2
+    assert segments.count({"lapsed_days": 30}, today=datetime.date(2027, 1, 1)) == 1
+    assert segments.count({}) == 3
+    assert segments.recompute(hub_db) == 1
+    assert reports.customers(TODAY)["customers"] == 1
 
 
 @pytest.mark.parametrize("values, field, message", [
