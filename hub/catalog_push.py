@@ -26,7 +26,15 @@ from shared.protocol.catalog import (
 )
 from shared.times import iso, now
 
-from . import campaigns, catalog_versions, loyalty_program, reports, stock_checkpoints, stores
+from . import (
+    campaigns,
+    catalog_versions,
+    erasure,
+    loyalty_program,
+    reports,
+    stock_checkpoints,
+    stores,
+)
 from .models import DeadLetter, Store, TillPresence
 from .session import Worker
 
@@ -116,7 +124,8 @@ class CatalogServer(Worker):
 
     def _scheduled_jobs(self):
         """The hub's periodic work, every ``SCHEDULE_S``: the reports' counts, expired
-        loyalty points, a batch of campaign emails, hourly stock checkpoints, and new
+        loyalty points, a batch of campaign emails, erased customers taken out of the
+        catalogs, hourly stock checkpoints, and new
         versions for the stores whose promotions started or ended since the last look (on
         start: since the oldest store's latest version)."""
         moment = now()
@@ -125,6 +134,8 @@ class CatalogServer(Worker):
         self._job("count the sales for the reports", reports.refresh, self.database)
         self._job("expire loyalty points", loyalty_program.expire, self.database)
         self._job("send the campaigns' emails", campaigns.send_pending, self.database)
+        self._job("take erased customers out of the catalogs", erasure.forget_erased,
+                  self.database)
         if self.checkpointed_at is None or (
                 moment - self.checkpointed_at).total_seconds() >= self.CHECKPOINT_S:
             if self._job("move the stock checkpoints on",

@@ -24,6 +24,7 @@ from shared.times import iso, now
 from . import tenders
 from .accounts import audit
 from .models import (
+    CatalogErasure,
     ConsentChange,
     Customer,
     CustomerAlias,
@@ -690,7 +691,8 @@ def export(by, customer):
 def erase(by, customer):
     """Anonymise the customer: personal fields blanked, consent withdrawn, cards removed,
     what was written about them (interactions, tickets) replaced by "[erased]". The id
-    stays, so their sales, points and statistics still add up in every figure."""
+    stays, so their sales, points and statistics still add up in every figure. The
+    catalogs follow at the catalog server's next jobs (``hub/erasure.py``)."""
     if customer.erased_at is not None:
         raise CustomerError("this customer was erased already")
     with Customer._meta.database.atomic():
@@ -705,6 +707,9 @@ def erase(by, customer):
         _keys(customer)
         customer.save()
         CustomerAlias.update(card=None).where(CustomerAlias.customer == customer).execute()
+        codes = [customer.code, *(alias.code for alias in customer.aliases)]
+        CatalogErasure.insert_many([{"code": code, "erased_at": at} for code in codes]
+                                   ).on_conflict_ignore().execute()
         Interaction.update(text=ERASED).where(Interaction.customer == customer).execute()
         tickets = Ticket.select(Ticket.id).where(Ticket.customer == customer)
         Ticket.update(subject=ERASED).where(Ticket.customer == customer).execute()

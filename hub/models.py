@@ -841,8 +841,17 @@ class NotDuplicate(HubModel):
 Sale.add_index(Sale.index(Sale.customer, Sale.completed_at, name="sale_customer")
                .where(Sale.customer.is_null(False)))
 
+class CatalogErasure(HubModel):
+    """An id an erased customer had (theirs, or one merged into them) still to be blanked in
+    the catalog versions the hub keeps (``hub/erasure.py``)."""
+
+    code = CharField(primary_key=True)
+    erased_at = DateTimeField(default=now)
+    done_at = DateTimeField(null=True, index=True)
+
+
 MODELS = (*MODELS, Customer, CustomerAlias, ConsentChange, Interaction, Ticket, TicketEntry,
-          NotDuplicate)
+          NotDuplicate, CatalogErasure)
 
 
 class Campaign(HubModel):
