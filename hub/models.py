@@ -210,6 +210,15 @@ class ReportFrontier(HubModel):
     refreshed_at = DateTimeField(default=now)
 
 
+class CustomerFigures(HubModel):
+    """One row: the customer figures (``hub/reports.customers``) as the last refresh of the
+    reports counted them, so the reports page does not read every customer's statistics
+    each time it is shown."""
+
+    figures = JSONField()
+    counted_at = DateTimeField(default=now)
+
+
 class SalesHour(HubModel):
     """Sales and refunds of one store, till and cashier in one hour (UTC): what the
     reports add up instead of reading every sale."""
@@ -504,8 +513,8 @@ class Promotion(HubModel):
 MODELS = (Sale, SaleCheck, ZReport, DeadLetter, TillPresence, FleetAlert, StockMovement,
           LoyaltyEntry, CustomerStats, User, ApiToken, SignInAttempt, AuditEntry, TaxClass,
           TaxRate, Product, Barcode, Store, StorePrice, Promotion, EnrolledTill, PairingCode,
-          CatalogVersion, ReportedSale, ReportFrontier, SalesHour, ProductDay, CategoryDay,
-          TaxDay, ProductPair,
+          CatalogVersion, ReportedSale, ReportFrontier, CustomerFigures, SalesHour, ProductDay,
+          CategoryDay, TaxDay, ProductPair,
           CustomerSpend, RfmScore, Segment, Voucher, StoreCredit, TenderEntry, TenderRequest,
           LoyaltyProgram)
 

@@ -24,6 +24,7 @@ from shared.times import now
 from .loyalty import survivors_of
 from .models import (
     CategoryDay,
+    CustomerFigures,
     CustomerSpend,
     CustomerStats,
     Product,
@@ -166,7 +167,8 @@ def _counted_up_to(received_at):
 
 
 def refresh(database, batch=BATCH):
-    """Count the sales not counted yet, ``batch`` at a time; how many were counted.
+    """Count the sales not counted yet, ``batch`` at a time, then the customer figures;
+    how many sales were counted.
 
     It looks only at the sales received since ``MARGIN`` before the newest one it counted
     last time: a sale's transaction commits within moments of its ``received_at``, so
@@ -179,7 +181,7 @@ def refresh(database, batch=BATCH):
             last, sales = _next(after, batch)
             if last is None:
                 ReportFrontier.update(refreshed_at=now()).execute()
-                return counted
+                break
             after = last
             marks = [{"sale": sale.uuid} for sale in sales]
             readable = _readable(sales)
@@ -205,6 +207,13 @@ def refresh(database, batch=BATCH):
             _add(CustomerSpend, ("customer", "store", "category"), spend)
             _counted_up_to(after[0])
         counted += len(marks)
+    # Read outside the write transaction (a big shop's is a scan of every customer).
+    figures, at = customers(), now()
+    with database.atomic():
+        CustomerFigures.insert(id=1, figures=figures, counted_at=at).on_conflict(
+            conflict_target=[CustomerFigures.id],
+            update={CustomerFigures.figures: figures, CustomerFigures.counted_at: at}).execute()
+    return counted
 
 
 def count_categories(database):
@@ -219,6 +228,12 @@ def count_categories(database):
         .group_by(ProductDay.day, ProductDay.store, category),
         [CategoryDay.day, CategoryDay.store, CategoryDay.category, CategoryDay.units,
          CategoryDay.amount]).execute()
+
+
+def customer_figures():
+    """``customers()`` as the last refresh counted it; counted now if none has."""
+    row = CustomerFigures.get_or_none()
+    return row.figures if row else customers()
 
 
 def freshness():

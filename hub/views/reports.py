@@ -76,7 +76,8 @@ def page():
     return render_template("reports.html", errors={}, start=start, end=end, store=store,
                            stores=stores, tables=tables,
                            summary=reports.summary(start, end, store),
-                           customers=reports.customers(), counted_at=reports.freshness())
+                           customers=reports.customer_figures(),
+                           counted_at=reports.freshness())
 
 
 @bp.get("/reports/<name>.csv")

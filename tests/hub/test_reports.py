@@ -104,6 +104,19 @@ def test_the_customer_figures(hub_db):
                                         "churn_rate": 50.0, "lifetime_value": 5000}
 
 
+def test_the_reports_page_shows_the_customer_figures_the_last_refresh_counted(hub_db):
+    """Counted with the sales by the catalog server's job, not at each view: they read
+    every customer's statistics."""
+    CustomerStats.create(customer="C1", visits=3, spent=9000, last_purchase="2026-12-01")
+    assert reports.customer_figures()["customers"] == 1  # none counted yet: counted now
+    reports.refresh(hub_db)
+    CustomerStats.create(customer="C2", visits=1, spent=1000, last_purchase="2026-06-01")
+    assert reports.customer_figures()["customers"] == 1  # as the last refresh counted
+    reports.refresh(hub_db)
+    assert reports.customer_figures() == reports.customers()
+    assert reports.customer_figures()["customers"] == 2
+
+
 # (from, to, store, the filter at fault, what it says)
 BAD_FILTERS = [
     ("yesterday", "", "", "from", "dates are YYYY-MM-DD"),
