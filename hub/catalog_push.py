@@ -125,9 +125,9 @@ class CatalogServer(Worker):
     def _scheduled_jobs(self):
         """The hub's periodic work, every ``SCHEDULE_S``: the reports' counts, expired
         loyalty points, a batch of campaign emails, erased customers taken out of the
-        catalogs, hourly stock checkpoints, and new
-        versions for the stores whose promotions started or ended since the last look (on
-        start: since the oldest store's latest version)."""
+        catalogs, hourly stock checkpoints, and new versions for the stores whose
+        promotions started or ended since the last look (on start: since the oldest
+        store's latest version)."""
         moment = now()
         # Each job on its own: one that fails is tried again next time, and stops no other.
         # The reports' counts first: the bought-together pairs go into the next version.

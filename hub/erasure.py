@@ -30,11 +30,11 @@ PAGE = 20  # versions read at a time: a big store's snapshot is megabytes
 
 def forget_erased(database):
     """Publish and blank as above for the ids queued; how many kept versions changed."""
-    pending = [row.code for row in CatalogErasure.select().where(
-        CatalogErasure.done_at.is_null()).order_by(CatalogErasure.code)]
+    pending = {row.code for row in CatalogErasure.select().where(
+        CatalogErasure.done_at.is_null())}
     if not pending:
         return 0
-    needles = [f'"id":{catalog_delta.canonical(code)}' for code in pending]
+    needles = [f'"id":{catalog_delta.canonical(code)}' for code in sorted(pending)]
     for store in Store.select().order_by(Store.code):
         last = latest(store.code)
         if last is not None and _names(last.snapshot, needles):
@@ -51,7 +51,7 @@ def forget_erased(database):
         after = rows[-1].id
         for row in rows:
             if _names(row.snapshot, needles) or _names(row.delta or "", needles):
-                _blank(database, row, set(pending))
+                _blank(database, row, pending)
                 changed += 1
     CatalogErasure.update(done_at=now()).where(CatalogErasure.code.in_(pending)).execute()
     return changed
@@ -65,14 +65,14 @@ def _blank(database, row, codes):
     snapshot = json.loads(row.snapshot)
     snapshot["customers"] = [_blanked(entry) if str(entry["id"]) in codes else entry
                              for entry in snapshot["customers"]]
-    delta = json.loads(row.delta) if row.delta else None
-    upserted = (delta or {}).get("upsert", {}).get("customers", {})
+    delta = json.loads(row.delta or "{}")
+    upserted = delta.get("upsert", {}).get("customers", {})
     for key in upserted.keys() & codes:
         upserted[key] = _blanked(upserted[key])
     with database.atomic():
         CatalogVersion.update(
             snapshot=catalog_delta.canonical(snapshot), digest=catalog_delta.digest(snapshot),
-            delta=delta and catalog_delta.canonical(delta)).where(
+            delta=catalog_delta.canonical(delta) if row.delta else None).where(
                 CatalogVersion.id == row.id).execute()
 
 

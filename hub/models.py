@@ -216,7 +216,6 @@ class CustomerFigures(HubModel):
     each time it is shown."""
 
     figures = JSONField()
-    counted_at = DateTimeField(default=now)
 
 
 class SalesHour(HubModel):

@@ -208,11 +208,11 @@ def refresh(database, batch=BATCH):
             _counted_up_to(after[0])
         counted += len(marks)
     # Read outside the write transaction (a big shop's is a scan of every customer).
-    figures, at = customers(), now()
+    figures = customers()
     with database.atomic():
-        CustomerFigures.insert(id=1, figures=figures, counted_at=at).on_conflict(
+        CustomerFigures.insert(id=1, figures=figures).on_conflict(
             conflict_target=[CustomerFigures.id],
-            update={CustomerFigures.figures: figures, CustomerFigures.counted_at: at}).execute()
+            update={CustomerFigures.figures: figures}).execute()
     return counted
 
 

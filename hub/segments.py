@@ -105,10 +105,11 @@ def check(values, exponent=2):
             if rules.get(name, 0) > MAX_AMOUNT:
                 errors[name] = f"at most {format_money(MAX_AMOUNT, exponent)}"
         elif kind == "count":
-            rules[name] = whole_number(text, 100_000)
-            if rules[name] is None:
-                del rules[name]
+            number = whole_number(text, 100_000)
+            if number is None:
                 errors[name] = "a whole number from 0 to 100000"
+            else:
+                rules[name] = number
         elif kind == "label" and text not in labels:
             errors[name] = f"one of {', '.join(sorted(labels))}"
         elif kind == "tier" and text not in tier_names():
